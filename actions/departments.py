@@ -1,0 +1,52 @@
+"""`action_department`: which department handles a matter, where it is, its phone and whether it is open now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.garbage import city, latest_text
+from actions.runtime import meta, runtime
+from bot.storage.citydata_store import current_store
+from knowledge.dates import format_day
+from knowledge.departments import Department, is_open, next_open
+
+
+def department_text(dept: Department, now_open: bool, reopen: str) -> str:
+    status = "ただいま受付時間内です。" if now_open else f"ただいま受付時間外です。{reopen}"
+    return (f"{dept.name}（{dept.floor}）\n電話 {dept.phone}\n受付 {dept.hours_text()}\n{status}").strip()
+
+
+class ActionDepartment(Action):
+    def name(self) -> str:
+        return "action_department"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        rt = runtime()
+        data, text = city(), latest_text(tracker)
+        now = current_store(rt.factory, rt.settings.city_data_dir).now()
+        found = data.departments.find(text, limit=3)
+        if not found:
+            c = data.city.contact
+            dispatcher.utter_message(
+                text="どの課の担当か、はっきり分かりませんでした。次の窓口でご案内します。\n"
+                f"{c.label}（{c.counter}）電話 {c.phone}　{c.hours}"
+            )
+            dispatcher.utter_message(json_message=meta(kind="department", fallback=True))
+            return []
+        dept = found[0]
+        opens = next_open(dept, now)
+        reopen = (
+            f"次の受付は{format_day(opens.date())} {opens.hour}:{opens.minute:02d}からです。" if opens else ""
+        )
+        lines = ["担当の窓口はこちらです。", department_text(dept, is_open(dept, now), reopen)]
+        buttons = [{"title": d.name, "payload": f"{d.name}の連絡先"} for d in found[1:]]
+        if buttons:
+            lines.append("ほかに関係しそうな窓口もあります。")
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons or None)
+        dispatcher.utter_message(json_message=meta(kind="department"))
+        return []

@@ -1,0 +1,280 @@
+"""`action_garbage_day` and `action_garbage_item`: collection days per area and how to sort an item.
+
+The resident's area is asked once, then remembered in the slot `garbage_area` and the stored
+preference of the same name; 「地区を変更」 forgets it and asks again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import city_today, meta, runtime
+from bot.storage import conversations
+from bot.storage.citydata_store import CityData, current_store
+from bot.storage.db import transaction
+from knowledge.dates import format_day, parse_day_range
+
+AREA_KEY = "garbage_area"
+CHANGE_AREA_WORDS = (
+    "地区を変更",
+    "地区の変更",
+    "地区変更",
+    "地域を変更",
+    "住所を変更",
+    "地区を変え",
+    "地区をかえ",
+)
+CHANGE_AREA_LABEL = "地区を変更"
+CONFIDENT_ITEM = 0.75
+MAYBE_ITEM = 0.5
+
+
+def city() -> CityData:
+    rt = runtime()
+    return current_store(rt.factory, rt.settings.city_data_dir).get()
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def wants_area_change(text: str) -> bool:
+    return any(w in text for w in CHANGE_AREA_WORDS)
+
+
+def remembered_area(tracker: Tracker, data: CityData) -> str | None:
+    """The area from the slot (validated against the calendar) or the stored preference."""
+    slot = tracker.get_slot(AREA_KEY)
+    if slot:
+        area = slot if slot in data.garbage.areas() else data.garbage.match_area(str(slot))
+        if area:
+            return area
+    with runtime().factory() as session:
+        stored = conversations.get_preference(session, tracker.sender_id, AREA_KEY)
+    return stored if stored in data.garbage.areas() else None
+
+
+def remember_area(sender: str, area: str | None) -> None:
+    with transaction(runtime().factory) as session:
+        conversations.set_preference(session, sender, AREA_KEY, area or "")
+
+
+def resolve_area(tracker: Tracker, data: CityData, text: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The area to answer for and the events that remember it (a newly named area is stored)."""
+    named = data.garbage.match_area(text)
+    if named:
+        remember_area(tracker.sender_id, named)
+        return named, [SlotSet(AREA_KEY, named)]
+    area = remembered_area(tracker, data)
+    events = [] if area == tracker.get_slot(AREA_KEY) else [SlotSet(AREA_KEY, area)]
+    return area, events
+
+
+AREA_QUESTION = "お住まいの地区を教えてください。"
+
+
+def ask_area(
+    dispatcher: CollectingDispatcher, data: CityData, suffix: str, kind: str, lead: str = ""
+) -> None:
+    text = (lead + "\n" if lead else "") + AREA_QUESTION + "次の中から選ぶか、町名を送ってください。"
+    buttons = [{"title": a, "payload": f"{a}{suffix}"} for a in data.garbage.areas()[:12]]
+    dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(json_message=meta(kind=kind))
+
+
+def last_exchange(tracker: Tracker) -> tuple[str, str]:
+    """(the resident's message before the latest one, what the bot last said in between), "" when none."""
+    events = list(tracker.events or [])
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return "", ""
+    before, latest = users[-2], users[-1]
+    said = [e.get("text") for e in events[before:latest] if e.get("event") == "bot" and e.get("text")]
+    return str(events[before].get("text") or ""), str(said[-1]) if said else ""
+
+
+def question_answered(tracker: Tracker) -> str:
+    """The resident's earlier question when the latest message answers the area question asked about it
+    (「明日は燃えるごみの日？」→ area asked →「中央地区」: the day and category asked about still count), else ""."""
+    question, said = last_exchange(tracker)
+    return question if AREA_QUESTION in said else ""
+
+
+def day_line(data: CityData, area: str, day: date, prefix: str = "") -> str:
+    """「明日9月20日（日）は「燃やすごみ」の日です。」 or why nothing is collected."""
+    cal = data.garbage
+    cats = cal.collections_on(area, day)
+    when = prefix + format_day(day)
+    if cats:
+        return f"{when}は「{'」「'.join(cats)}」の日です。"
+    reasons = {cal.skip_reason(area, c, day) for c in cal.categories()} - {None}
+    if "suspended" in reasons:
+        return f"{when}は年末年始の休止期間のため、収集はありません。"
+    if "holiday" in reasons:
+        return f"{when}は祝日のため、収集はありません。"
+    return f"{when}は収集がありません。"
+
+
+def next_any(data: CityData, area: str, after: date) -> tuple[date, list[str]] | None:
+    for offset in range(1, 60):
+        day = after + timedelta(days=offset)
+        cats = data.garbage.collections_on(area, day)
+        if cats:
+            return day, cats
+    return None
+
+
+def notes_for(data: CityData, area: str, categories: list[str]) -> list[str]:
+    notes: list[str] = []
+    for c in categories:
+        notes += [n for n in data.garbage.remarks_for(area, c) if n not in notes]
+    return notes
+
+
+class ActionGarbageDay(Action):
+    def name(self) -> str:
+        return "action_garbage_day"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        data, text, day0 = city(), latest_text(tracker), city_today()
+        if wants_area_change(text) and not data.garbage.match_area(text.split("変更")[-1]):
+            remember_area(tracker.sender_id, None)
+            ask_area(dispatcher, data, "のごみの日", "garbage", lead="地区の設定を取り消しました。")
+            return [SlotSet(AREA_KEY, None)]
+        area, events = resolve_area(tracker, data, text)
+        if area is None:
+            ask_area(dispatcher, data, "のごみの日", "garbage")
+            return events
+        cal = data.garbage
+        period = parse_day_range(text, day0)
+        category = cal.match_category(text)
+        if period is None and category is None:  # only the area: answer the question it completes
+            earlier = question_answered(tracker)
+            period, category = parse_day_range(earlier, day0), cal.match_category(earlier)
+        lines: list[str] = []
+        if category and period is None:
+            nxt = cal.next_collection(area, category, day0, inclusive=True)
+            rule = cal.describe(area, category)
+            if nxt is None:
+                lines.append(f"{area}の「{category}」は、しばらく収集予定がありません（{rule}）。")
+            else:
+                when = "今日" if nxt == day0 else format_day(nxt)
+                lines.append(f"{area}の次の「{category}」は{when}です（{rule}）。")
+            shown = [category]
+        elif period is not None and not period.is_single:
+            lines.append(
+                f"{area}の{period.label}（{format_day(period.start)}〜{format_day(period.end)}）の収集："
+            )
+            d, shown = period.start, []
+            while d <= period.end:
+                lines.append("・" + day_line(data, area, d))
+                shown += cal.collections_on(area, d)
+                d += timedelta(days=1)
+        else:
+            days = [period.start] if period else [day0, day0 + timedelta(days=1)]
+            lines.append(f"{area}のごみ収集日です。")
+            shown = []
+            for d in days:
+                prefix = "今日" if d == day0 else "明日" if d == day0 + timedelta(days=1) else ""
+                lines.append("・" + day_line(data, area, d, prefix))
+                shown += cal.collections_on(area, d)
+            if not shown:
+                found = next_any(data, area, days[-1])
+                if found:
+                    lines.append(f"次の収集は{format_day(found[0])}の「{'」「'.join(found[1])}」です。")
+        lines += ["※" + n for n in notes_for(data, area, shown)]
+        lines.append("ごみは収集日の朝8時までに、決められた集積所に出してください。")
+        buttons = [
+            {"title": "明日のごみ", "payload": "明日のごみは？"},
+            {"title": CHANGE_AREA_LABEL, "payload": CHANGE_AREA_LABEL},
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        page = data.city.pages.get("garbage")
+        dispatcher.utter_message(
+            json_message=meta(
+                kind="garbage", link={"label": "ごみの出し方（市のページ）", "url": page} if page else None
+            )
+        )
+        return events
+
+
+def is_confident(matches: list[Any]) -> bool:
+    """The best item is clear: near-exact, or good with no close runner-up in another category."""
+    best = matches[0]
+    if best.score >= 0.95:
+        return True
+    rivals = [m for m in matches[1:] if m.category != best.category and best.score - m.score < 0.1]
+    return best.score >= CONFIDENT_ITEM and not rivals
+
+
+class ActionGarbageItem(Action):
+    def name(self) -> str:
+        return "action_garbage_item"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        data, text = city(), latest_text(tracker)
+        matches = data.garbage.categorize(text, limit=3, min_score=MAYBE_ITEM)
+        if matches and is_confident(matches):
+            best = matches[0]
+            lines = [f"「{best.item}」は「{best.category}」です。"]
+            if best.note:
+                lines.append(best.note)
+            area, events = resolve_area(tracker, data, text)
+            if best.category in data.garbage.categories():
+                if area:
+                    nxt = data.garbage.next_collection(area, best.category, city_today(), inclusive=True)
+                    if nxt:
+                        lines.append(f"{area}の次の「{best.category}」の収集は{format_day(nxt)}です。")
+                else:
+                    lines.append("お住まいの地区を教えていただければ、次の収集日もお知らせします。")
+            info = data.garbage.category_info(best.category).description
+            if info and not best.note:
+                lines.append(info)
+            dispatcher.utter_message(text="\n".join(lines))
+            page = data.city.pages.get("garbage")
+            link = {"label": "ごみの分け方（市のページ）", "url": page} if page else None
+            dispatcher.utter_message(json_message=meta(kind="garbage", link=link))
+            return events
+        if matches:
+            buttons = [{"title": m.item[:20], "payload": f"{m.item}は何ごみ？"} for m in matches]
+            dispatcher.utter_message(
+                text="どれのことでしょうか？当てはまるものを選んでください。", buttons=buttons
+            )
+            dispatcher.utter_message(json_message=meta(kind="garbage"))
+            return []
+        return self._unknown(dispatcher, text, data)
+
+    def _unknown(self, dispatcher: CollectingDispatcher, text: str, data: CityData) -> list[dict[str, Any]]:
+        rt = runtime()
+        try:
+            outcome = rt.searcher.search(text, k=3, strict=True, today=city_today())
+        except Exception:  # the FAQ index may be warming up; the honest answer below still helps
+            outcome = None
+        if outcome is not None and outcome.decision == "answer" and outcome.hits:
+            entry = rt.searcher.entry(outcome.hits[0].faq_id)
+            if entry is not None:
+                dispatcher.utter_message(text=entry.answer)
+                link = {"label": "詳しくはこちら", "url": entry.url} if entry.url else None
+                dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
+                return []
+        page = data.city.pages.get("garbage") or data.city.website
+        dispatcher.utter_message(
+            text=(
+                "申し訳ありません。その品目の分け方は、私の持っている一覧には見つかりませんでした。\n"
+                f"市のごみ分別のページ（{page}）をご覧いただくか、次の窓口にお問い合わせください。\n"
+                + rt.contact_text()
+            )
+        )
+        dispatcher.utter_message(
+            json_message=meta(kind="unknown", fallback=True, link={"label": "ごみの分け方", "url": page})
+        )
+        return []

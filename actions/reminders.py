@@ -1,0 +1,79 @@
+"""`action_subscribe_reminder` / `action_unsubscribe_reminder`: LINE pushes before collection day or after plowing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.garbage import ask_area, city, latest_text, resolve_area
+from actions.runtime import message_metadata, meta, runtime
+from bot.storage import citydata
+from bot.storage.db import transaction
+
+SNOW_WORDS = ("除雪", "じょせつ", "雪")
+GARBAGE_WORDS = ("ごみ", "ゴミ", "収集")
+
+
+def reminder_kind(text: str) -> str | None:
+    if any(w in text for w in SNOW_WORDS):
+        return "snowplow"
+    if any(w in text for w in GARBAGE_WORDS):
+        return "garbage"
+    return None
+
+
+class ActionSubscribeReminder(Action):
+    def name(self) -> str:
+        return "action_subscribe_reminder"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        data, text = city(), latest_text(tracker)
+        kind = reminder_kind(text) or "garbage"
+        md = message_metadata(tracker)
+        sender_ref = md.get("sender_ref")
+        if md.get("channel") != "line" or not sender_ref:
+            dispatcher.utter_message(
+                text="お知らせ通知はLINEでご利用いただけます。みどり野市のLINE公式アカウントを友だち追加して、"
+                "「ごみの日を通知して」と送ってください。"
+            )
+            dispatcher.utter_message(json_message=meta(kind=kind))
+            return []
+        area, events = resolve_area(tracker, data, text)
+        if area is None:
+            ask_area(dispatcher, data, "で通知して" if kind == "garbage" else "の除雪を通知して", kind)
+            return events
+        with transaction(runtime().factory) as session:
+            _, created = citydata.subscribe(session, sender=tracker.sender_id, sender_ref=str(sender_ref),
+                                            kind=kind, area=area)  # fmt: skip
+        what = "ごみ収集日の前日の夕方に" if kind == "garbage" else "除雪車が通過したときに"
+        head = "通知を登録しました。" if created else "すでに通知を登録済みです。"
+        dispatcher.utter_message(
+            text=f"{head}{area}の{what}お知らせします。\n止めるときは「通知を停止」と送ってください。",
+            buttons=[{"title": "通知を停止", "payload": "通知を停止"}],
+        )
+        dispatcher.utter_message(json_message=meta(kind=kind))
+        return events
+
+
+class ActionUnsubscribeReminder(Action):
+    def name(self) -> str:
+        return "action_unsubscribe_reminder"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = latest_text(tracker)
+        kind = reminder_kind(text)
+        with transaction(runtime().factory) as session:
+            count = citydata.unsubscribe(session, sender=tracker.sender_id, kind=kind)
+        if count:
+            reply = "通知を停止しました。また利用するときは「ごみの日を通知して」と送ってください。"
+        else:
+            reply = "現在、登録されている通知はありません。"
+        dispatcher.utter_message(text=reply)
+        dispatcher.utter_message(json_message=meta(kind="snowplow" if kind == "snowplow" else "garbage"))
+        return []

@@ -1,0 +1,223 @@
+"""What a report form understands in residents' words: skip/yes/no/cancel vocabulary, locations (typed,
+shared or from a photo's GPS), urgent hazards that need a phone call, and the resident's own photos.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.runtime import runtime
+from bot.photos import PhotoStore
+from bot.reports_service import (
+    CategoryTable,
+    load_categories,
+)
+
+log = logging.getLogger(__name__)
+
+FORM = "report_form"
+SLOTS = ("report_category", "report_photos", "report_location", "report_description", "report_confirm")
+SKIP = "skip"
+_PUNCT = re.compile(r"[\s。、.,!！?？ー〜~「」]+")
+SKIP_WORDS = {
+    "スキップ",
+    "すきっぷ",
+    "skip",
+    "なし",
+    "無し",
+    "ない",
+    "ないです",
+    "ありません",
+    "写真なし",
+    "不要",
+    "いらない",
+    "わからない",
+    "分からない",
+    "不明",
+}
+CANCEL_WORDS = {
+    "キャンセル",
+    "きゃんせる",
+    "やめる",
+    "やめます",
+    "やめて",
+    "中止",
+    "取り消し",
+    "cancel",
+    "stop",
+    "通報をやめる",
+    "やっぱりやめる",
+}
+YES_WORDS = {
+    "はい",
+    "はい通報する",
+    "通報する",
+    "うん",
+    "ええ",
+    "お願いします",
+    "おねがいします",
+    "送信",
+    "送って",
+    "ok",
+    "okay",
+    "yes",
+    "それで",
+    "それでいい",
+    "大丈夫",
+    "だいじょうぶ",
+    "いいです",
+    "はいこの場所",
+}
+NO_WORDS = {
+    "いいえ",
+    "いいえやめる",
+    "いや",
+    "いえ",
+    "違う",
+    "ちがう",
+    "違います",
+    "no",
+    "別の場所",
+    "ちがいます",
+}
+CASE_NUMBER = re.compile(r"R-\d{4}-\d{6}", re.IGNORECASE)
+COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)(?:\s+(.*))?$", re.S)
+
+# Dangerous right now: the 24h phone line comes before any form question.
+_ROAD_HOLE = re.compile(r"(大きな穴|大きい穴|でかい穴|深い穴|陥没|大穴)")
+_ROAD_WHERE = re.compile(r"(幹線|国道|県道|大通り|バイパス|夜|暗く|暗い|車がはま|事故|タイヤが落ち)")
+_TREE = re.compile(r"(倒木|木が倒れ|木がたおれ|枝が落ち|電柱が倒れ)")
+_BLOCKED = re.compile(r"(ふさが|塞が|ふさい|塞い|通れな|通行でき|通行止め|道をふさ|電線)")
+_WATER = re.compile(
+    r"(水が噴き出|水が吹き出|水がふきだ|水が噴出|噴き出して|吹き出して|噴水みたい|水道管が破裂|"
+    r"水があふれ出|水が溢れ出|道路が水浸し)"
+)
+
+
+def normalize(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or "").strip().lower())
+
+
+def urgent_hazard(text: str) -> str | None:
+    """ "road" / "water" when the words describe an immediate danger, else None."""
+    t = unicodedata.normalize("NFKC", text or "")
+    if _WATER.search(t):
+        return "water"
+    if (_ROAD_HOLE.search(t) and _ROAD_WHERE.search(t)) or (_TREE.search(t) and _BLOCKED.search(t)):
+        return "road"
+    return None
+
+
+def encode_location(lat: float, lon: float, address: str = "") -> str:
+    text = f"{lat:.6f},{lon:.6f}"
+    address = (address or "").strip().replace("\n", " ")[:200]
+    return f"{text} {address}" if address else text
+
+
+def decode_location(value: Any) -> tuple[float | None, float | None, str]:
+    """(lat, lon, address text) from a `report_location` slot value."""
+    if not isinstance(value, str) or not value or value == SKIP:
+        return None, None, ""
+    m = COORDS.match(value)
+    if m:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lat, lon, (m.group(3) or "").strip()
+    return None, None, value.strip()
+
+
+def location_from_metadata(metadata: dict[str, Any]) -> str | None:
+    loc = metadata.get("location")
+    if not isinstance(loc, dict):
+        return None
+    try:
+        lat, lon = float(loc["lat"]), float(loc["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return encode_location(lat, lon, str(loc.get("address") or ""))
+
+
+def describe_location(value: Any) -> str:
+    lat, lon, address = decode_location(value)
+    if lat is not None and lon is not None:
+        where = f"地図の位置({lat:.5f}, {lon:.5f})"
+        return f"{address}/{where}" if address else where
+    return address or "(指定なし)"
+
+
+def categories() -> CategoryTable:
+    return load_categories(runtime().settings.report_categories_file)
+
+
+def photo_store() -> PhotoStore:
+    return PhotoStore.from_settings(runtime().settings)
+
+
+def own_photos(ids: Any, sender: str) -> list[str]:
+    """The ids that name stored photos this resident may use (unknown or someone else's are dropped)."""
+    if not isinstance(ids, list):
+        return []
+    store = photo_store()
+    good = []
+    for photo_id in ids:
+        info = store.info(photo_id) if isinstance(photo_id, str) else None
+        if info is not None and info.get("owner") in (None, sender) and photo_id not in good:
+            good.append(photo_id)
+    return good
+
+
+def photo_gps(photos: Any) -> tuple[float, float] | None:
+    if not isinstance(photos, list):
+        return None
+    store = photo_store()
+    return next((gps for gps in (store.gps_of(p) for p in photos) if gps), None)
+
+
+def reset_events() -> list[dict[str, Any]]:
+    return [SlotSet(name, None) for name in SLOTS] + [SlotSet("requested_slot", None)]
+
+
+def emergency_text(kind: str) -> str:
+    s = runtime().settings
+    if kind == "water":
+        return (
+            "【水が噴き出しているなど、今まさに危険な場合】24時間受付の水道緊急ダイヤル "
+            f"{s.water_emergency_phone} へすぐにお電話ください。\nこのままこちらで通報の入力も続けられます。"
+        )
+    return (
+        "【道路に大きな穴がある・倒木で道がふさがっているなど、今まさに危険な場合】24時間受付の道路緊急ダイヤル "
+        f"{s.road_emergency_phone} へすぐにお電話ください。事故やけが人がある場合は 110番・119番へ。\n"
+        "このままこちらで通報の入力も続けられます。"
+    )
+
+
+def warned_in_this_form(tracker: Tracker, phone: str) -> bool:
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "active_loop" and event.get("name") == FORM:
+            return False
+        if event.get("event") == "bot" and phone in (event.get("text") or ""):
+            return True
+    return False
+
+
+def previous_slot(tracker: Tracker, name: str) -> Any:
+    """The value a slot had before the latest user message (candidates of this turn come after it)."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == name:
+            return event.get("value")
+    return None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""

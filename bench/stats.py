@@ -1,0 +1,64 @@
+"""Percentiles and the process-memory reading every benchmark uses."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import psutil
+
+
+def percentiles(samples_s: list[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean in milliseconds."""
+    if not samples_s:
+        return {
+            "p50_ms": float("nan"),
+            "p95_ms": float("nan"),
+            "p99_ms": float("nan"),
+            "mean_ms": float("nan"),
+            "n": 0,
+        }
+    ms = np.asarray(samples_s) * 1000.0
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "mean_ms": float(ms.mean()),
+        "n": int(ms.size),
+    }
+
+
+def rss_mb(pid: int | None = None) -> float:
+    return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
+
+
+def tree_rss_mb(pid: int) -> dict[str, float]:
+    """RSS of every process under `pid`, by a readable name (children of the launcher)."""
+    out: dict[str, float] = {}
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return out
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            cmd = " ".join(proc.cmdline())
+            name = (
+                "rasa"
+                if "rasa run" in cmd or "/rasa " in cmd
+                else "actions"
+                if "actions.server" in cmd
+                else "gateway"
+                if "uvicorn" in cmd or "multiprocessing" in cmd
+                else "launcher"
+                if "bot.cli" in cmd
+                else proc.name()
+            )
+            key = name
+            i = 2
+            while key in out:
+                key = f"{name}#{i}"
+                i += 1
+            out[key] = proc.memory_info().rss / 2**20
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return out

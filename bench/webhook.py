@@ -1,0 +1,150 @@
+"""LINE webhook under a burst: 500 signed webhooks sent at once to the whole stack, with a loopback fake LINE API.
+
+`make_webhook_env()` starts the fake and gives the stack's extra environment (channel secret, access token,
+API base URLs pointing at the fake); `burst(url)` measures how fast the gateway acknowledges (LINE wants 2xx
+within 2 s), how long until each resident got the answer, and whether anything was lost or delivered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+import httpx
+
+from bench.chatload import questions
+from bench.fakeline import FakeLineServer
+from bench.report import WebhookEnv
+from bench.stats import percentiles
+
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+
+
+def sign(body: bytes) -> str:
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def text_event(text: str, user: int) -> dict:
+    """A text message event; the event id is a UUID, which the gateway uses as the push retry key as is."""
+    return {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": f"U{user:032d}"},
+        "webhookEventId": str(uuid.uuid4()),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        "message": {"type": "text", "id": str(uuid.uuid4().int)[:18], "text": text, "quoteToken": "q"},
+    }
+
+
+async def _send(url: str, events: list[dict], concurrency: int) -> tuple[list[float], dict[str, float], int]:
+    acks: list[float] = []
+    acked_at: dict[str, float] = {}
+    errors = 0
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def one(event: dict) -> None:
+            nonlocal errors
+            body = json.dumps({"destination": "Ubench", "events": [event]}, ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json", "X-Line-Signature": sign(body)}
+            async with gate:
+                started = time.perf_counter()
+                try:
+                    response = await client.post(f"{url}/line/webhook", content=body, headers=headers)
+                except httpx.HTTPError:
+                    errors += 1
+                    return
+                done = time.perf_counter()
+            if response.status_code != 200:
+                errors += 1
+                return
+            acks.append(done - started)
+            acked_at[event["webhookEventId"]] = done
+
+        await asyncio.gather(*(one(e) for e in events))
+    return acks, acked_at, errors
+
+
+def burst(
+    fake: FakeLineServer,
+    url: str,
+    events: int = 500,
+    users: int = 100,
+    concurrency: int = 50,
+    settle_s: float = 600.0,
+) -> dict:
+    """Send the burst, wait until every acknowledged event was answered (or progress stops), and measure."""
+    pool = questions()
+    batch = [text_event(pool[i % len(pool)], i % users) for i in range(events)]
+    by_token = {e["replyToken"]: e["webhookEventId"] for e in batch}
+    started = time.perf_counter()
+    acks, acked_at, errors = asyncio.run(_send(url, batch, concurrency))
+    sent_s = time.perf_counter() - started
+
+    def answered() -> dict[str, list[float]]:
+        seen: dict[str, list[float]] = {}
+        for d in fake.snapshot():
+            event_id = event_of(d.key, by_token)
+            if event_id in acked_at:
+                seen.setdefault(event_id, []).append(d.at)
+        return seen
+
+    deadline, last, last_change = time.perf_counter() + settle_s, -1, time.perf_counter()
+    while time.perf_counter() < deadline:
+        count = len(answered())
+        if count >= len(acked_at):
+            break
+        if count != last:
+            last, last_change = count, time.perf_counter()
+        elif time.perf_counter() - last_change > 90:
+            break  # no progress for 90 s: report what arrived
+        time.sleep(0.5)
+    time.sleep(2.0)  # anything delivered twice has arrived by now
+    seen = answered()
+    deliveries = fake.snapshot()
+    processing = [min(times) - acked_at[event_id] for event_id, times in seen.items()]
+    return {
+        "events": events,
+        "users": users,
+        "concurrency": concurrency,
+        "send_s": sent_s,
+        "ack_errors": errors,
+        "ack": percentiles(acks),
+        "processing": percentiles(processing),
+        "drain_s": max((max(t) for t in seen.values()), default=started) - started,
+        "delivered": len(seen),
+        "lost": len(acked_at) - len(seen),
+        "duplicates": sum(len(t) - 1 for t in seen.values()),
+        "replies": sum(1 for d in deliveries if d.via == "reply"),
+        "pushes": sum(1 for d in deliveries if d.via == "push"),
+        "refused_by_line": fake.refused,
+    }
+
+
+def line_env(fake: FakeLineServer) -> dict[str, str]:
+    """The stack's LINE settings: our channel secret and token, both API hosts on the fake."""
+    return {
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE_URL": fake.base_url,
+        "LINE_DATA_API_BASE_URL": fake.base_url,
+    }
+
+
+def event_of(delivery_key: str, by_token: dict[str, str]) -> str:
+    """The event a delivery answered: by its reply token, or by a push's retry key (= the event id)."""
+    return by_token.get(delivery_key) or delivery_key.rsplit(":", 1)[-1]
+
+
+def make_webhook_env() -> WebhookEnv:
+    fake = FakeLineServer(TOKEN).start()
+    return WebhookEnv(env=line_env(fake), burst=lambda url: burst(fake, url), close=fake.close)

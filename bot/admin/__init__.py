@@ -1,0 +1,20 @@
+"""Staff console under /admin: server-rendered pages (Jinja2), local static files, role-checked routes.
+
+Routes are split by resource (auth, users, faq, unanswered, reports, dashboard, audit); `security` holds
+sessions, CSRF, rate limiting and roles. `install(app)` is the one line the gateway calls.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from bot.admin import assets, audit, auth, dashboard, faq, reports, unanswered, users
+from bot.admin.security import AdminRoute
+
+router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
+for _module in (assets, auth, users, faq, unanswered, reports, dashboard, audit):
+    router.include_router(_module.router)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)

@@ -1,0 +1,109 @@
+"""Rendering console pages (Jinja2), error pages, the audit trail helper and personal-data masking."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from bot.privacy import mask_pii
+from bot.storage import accounts
+from bot.storage.db import transaction
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+NAV = [  # (path, label, permission)
+    ("/admin/dashboard", "ダッシュボード", "dashboard.read"),
+    ("/admin/faq", "FAQ", "faq.read"),
+    ("/admin/unanswered", "未回答の質問", "unanswered.read"),
+    ("/admin/reports", "通報", "reports.read"),
+    ("/admin/audit", "操作ログ", "audit.read"),
+    ("/admin/users", "アカウント", "users.manage"),
+]
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+TEMPLATES.env.filters["dt"] = _fmt_dt
+TEMPLATES.env.filters["mask"] = lambda text: mask_pii(str(text or ""))
+TEMPLATES.env.globals["role_labels"] = accounts.ROLE_LABELS
+
+
+def features(request: Request) -> dict[str, bool]:
+    from bot.admin import integrations
+
+    return {"reports": integrations.reports_available(), "line": integrations.line_available()}
+
+
+def render(
+    request: Request, template: str, staff: Any = None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    feats = features(request)
+    nav = [
+        (path, label)
+        for path, label, perm in NAV
+        if staff is not None and staff.can(perm) and (path != "/admin/reports" or feats["reports"])
+    ]
+    context.update(
+        staff=staff,
+        nav=nav,
+        path=request.url.path,
+        features=feats,
+        csrf_token=staff.csrf_token if staff is not None else context.get("csrf_token", ""),
+    )
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    staff = getattr(request.state, "staff", None)
+    return render(request, "error.html", staff, status_code=status, status=status, message=message)
+
+
+def audit(request: Request, staff: Any, action: str, target: str = "", detail: dict | None = None) -> None:
+    """Record one staff action in its own transaction."""
+    actor = staff.username if staff is not None else "-"
+    ip = request.client.host if request.client else ""
+    with transaction(request.app.state.session_factory) as session:
+        accounts.audit(session, actor, action, target, detail, ip)
+
+
+class Pii:
+    """Masks personal data unless an admin asked to see it (`?unmask=1`); that view is itself audited."""
+
+    def __init__(self, request: Request, staff: Any, what: str) -> None:
+        wanted = request.query_params.get("unmask") == "1"
+        self.unmasked = wanted and staff is not None and staff.can("pii.unmask")
+        if wanted and not self.unmasked:
+            from bot.admin.security import Denied
+
+            raise Denied("個人情報の表示は管理者だけができます。(unmask is for admins only)")
+        if self.unmasked:
+            audit(request, staff, "pii.unmask", what, {"path": request.url.path, "query": request.url.query})
+
+    def __call__(self, text: Any) -> str:
+        text = "" if text is None else str(text)
+        return text if self.unmasked else mask_pii(text)
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A CSV download Excel opens correctly (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        content="\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,171 @@
+"""Numbers for the dashboard, computed portably (SQLite and PostgreSQL) and bucketed in Japan time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.admin import integrations
+from bot.storage import faq_repo
+from bot.storage.db import utcnow
+from bot.storage.models import Feedback, Message
+
+JST = ZoneInfo("Asia/Tokyo")
+UTC = ZoneInfo("UTC")
+
+
+def to_jst(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(JST)
+
+
+@dataclass
+class Table:
+    """One dashboard table; the same rows feed the chart, the HTML table and the CSV download."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def period_start(days: int) -> tuple[datetime, list[date]]:
+    today = to_jst(utcnow()).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), JST).astimezone(UTC).replace(tzinfo=None)
+    return start, [first + timedelta(days=i) for i in range(days)]
+
+
+def messages_by_day_and_hour(session: Session, days: int) -> tuple[Table, Table]:
+    start, day_list = period_start(days)
+    per_day: Counter[date] = Counter()
+    per_hour: Counter[int] = Counter()
+    answered: Counter[date] = Counter()
+    fallback: Counter[date] = Counter()
+    query = select(Message.created_at, Message.direction, Message.fallback).where(Message.created_at >= start)
+    for created, direction, is_fallback in session.execute(query.execution_options(yield_per=5000)):
+        local = to_jst(created)
+        if direction == "in":
+            per_day[local.date()] += 1
+            per_hour[local.hour] += 1
+        elif is_fallback:
+            fallback[local.date()] += 1
+        else:
+            answered[local.date()] += 1
+    daily = Table(
+        "daily",
+        "日別の質問数と回答結果",
+        ["日付", "質問数", "回答できた", "回答できなかった"],
+        [[d.isoformat(), per_day[d], answered[d], fallback[d]] for d in day_list],
+    )
+    hourly = Table("hourly", "時間帯別の質問数", ["時", "質問数"], [[h, per_hour[h]] for h in range(24)])
+    return daily, hourly
+
+
+def outcomes(daily: Table) -> Table:
+    answered = sum(r[2] for r in daily.rows)
+    failed = sum(r[3] for r in daily.rows)
+    total = answered + failed
+    rate = f"{100 * answered / total:.1f}%" if total else "-"
+    return Table(
+        "outcomes", "回答できた割合", ["回答できた", "回答できなかった", "回答率"], [[answered, failed, rate]]
+    )
+
+
+def feedback(session: Session, start: datetime) -> Table:
+    rows = dict(
+        session.execute(
+            select(Feedback.helpful, func.count())
+            .where(Feedback.created_at >= start)
+            .group_by(Feedback.helpful)
+        ).all()
+    )
+    good, bad = int(rows.get(True, 0)), int(rows.get(False, 0))
+    rate = f"{100 * good / (good + bad):.1f}%" if good + bad else "-"
+    return Table(
+        "feedback",
+        "役に立った / 役に立たなかった",
+        ["役に立った", "役に立たなかった", "役に立った割合"],
+        [[good, bad, rate]],
+    )
+
+
+def top_faq(session: Session, start: datetime, limit: int = 10) -> Table:
+    count = func.count().label("n")
+    query = (
+        select(Message.faq_id, count)
+        .where(Message.direction == "out", Message.faq_id.is_not(None), Message.created_at >= start)
+        .group_by(Message.faq_id)
+        .order_by(count.desc(), Message.faq_id)
+        .limit(limit)
+    )
+    rows = []
+    for faq_id, n in session.execute(query):
+        entry = faq_repo.get_entry(session, str(faq_id))
+        rows.append([faq_id, entry.question if entry else "(削除済み)", int(n)])
+    return Table("top_faq", "よく使われた FAQ", ["ID", "質問", "回答回数"], rows)
+
+
+def top_unanswered(app, session: Session, limit: int = 10) -> Table:  # type: ignore[no-untyped-def]
+    from bot.admin import inbox
+
+    clusters = inbox.build_clusters(app, session, with_closest=False, limit=limit)
+    return Table(
+        "top_unanswered",
+        "多い未回答の質問(似た質問をまとめて)",
+        ["代表的な質問", "件数", "最後"],
+        [[c.center, c.count, to_jst(c.last).strftime("%Y-%m-%d %H:%M")] for c in clusters],
+    )
+
+
+def reports_tables(session: Session, start: datetime, categories) -> list[Table]:  # type: ignore[no-untyped-def]
+    if not integrations.reports_available():
+        return []
+    from bot.storage.reports import STATUSES, Report
+
+    by_cat = session.execute(
+        select(Report.category, func.count()).where(Report.created_at >= start).group_by(Report.category)
+    ).all()
+    by_status = dict(
+        session.execute(
+            select(Report.status, func.count()).where(Report.created_at >= start).group_by(Report.status)
+        ).all()
+    )
+    label = (lambda code: categories.get(code).label) if categories is not None else (lambda code: code)
+    return [
+        Table(
+            "reports_category",
+            "通報の種類別件数",
+            ["種類", "件数"],
+            sorted([[label(c), int(n)] for c, n in by_cat], key=lambda r: -r[1]),
+        ),
+        Table(
+            "reports_status",
+            "通報の状態別件数",
+            ["状態", "件数"],
+            [[s, int(by_status.get(s, 0))] for s in STATUSES],
+        ),
+    ]
+
+
+def line_friends(session: Session) -> Table | None:
+    if not integrations.line_available():
+        return None
+    from bot.storage.line_inbox import LineUser
+
+    following = (
+        session.scalar(select(func.count()).select_from(LineUser).where(LineUser.followed.is_(True))) or 0
+    )
+    blocked = (
+        session.scalar(select(func.count()).select_from(LineUser).where(LineUser.followed.is_(False))) or 0
+    )
+    return Table(
+        "line_friends",
+        "LINE 友だち",
+        ["友だち(フォロー中)", "ブロック・解除"],
+        [[int(following), int(blocked)]],
+    )

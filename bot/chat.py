@@ -1,0 +1,213 @@
+"""One chat turn for any channel: store, ask Rasa, merge what the actions said, store the answer."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.privacy import pseudonym
+from bot.storage import conversations
+from bot.storage.db import is_unavailable, transaction
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+STORE_RETRY_S = 15.0
+UNAVAILABLE = (
+    "申し訳ありません。ただいま自動応答システムが一時的にご利用いただけません。"
+    "少し時間をおいてからもう一度お試しください。"
+)
+
+
+class ChatInputError(ValueError):
+    """The resident's input cannot be processed (empty, too long…); the message says why in Japanese."""
+
+
+@dataclass
+class QuickReply:
+    label: str
+    text: str
+
+
+@dataclass
+class Reply:
+    text: str
+    quick_replies: list[QuickReply] = field(default_factory=list)
+
+
+@dataclass
+class ChatResult:
+    replies: list[Reply]
+    faq_id: str | None = None
+    candidates: list[str] = field(default_factory=list)
+    intent: str | None = None
+    fallback: bool = False
+    link: dict | None = None
+    report_id: str | None = None
+    kind: str | None = None
+    sender: str = ""
+
+
+def clean_text(text: str) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ChatInputError("メッセージが空です。ご質問を入力してください。(text is empty)")
+    if len(text) > MAX_TEXT:
+        raise ChatInputError(
+            f"メッセージが長すぎます({len(text)}文字)。{MAX_TEXT}文字以内でお送りください。"
+            f"(text is longer than {MAX_TEXT} characters)"
+        )
+    return text
+
+
+def merge_rasa_messages(messages: list[dict[str, Any]], intent: str | None) -> ChatResult:
+    """Turn Rasa bot messages into a `ChatResult`; `custom.madoguchi` parts are machine data."""
+    result = ChatResult(replies=[], intent=intent)
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("madoguchi"), dict):
+            meta = custom["madoguchi"]
+            if meta.get("faq_id"):
+                result.faq_id = str(meta["faq_id"])
+            if meta.get("candidates"):
+                result.candidates = [str(c) for c in meta["candidates"]]
+            if meta.get("fallback"):
+                result.fallback = True
+            if meta.get("link"):
+                result.link = meta["link"]
+            if meta.get("report_id"):
+                result.report_id = str(meta["report_id"])
+            if meta.get("kind"):
+                result.kind = str(meta["kind"])
+            continue
+        text = message.get("text")
+        buttons = message.get("buttons") or []
+        quick = [
+            QuickReply(label=str(b.get("title", "")), text=str(b.get("payload", b.get("title", ""))))
+            for b in buttons
+            if b.get("title")
+        ]
+        if text:
+            result.replies.append(Reply(text=str(text), quick_replies=quick))
+        elif quick and result.replies:
+            result.replies[-1].quick_replies.extend(quick)
+    return result
+
+
+class RasaClient:
+    """Talks to the Rasa servers' `madoguchi` channel on loopback.
+
+    With several instances a conversation sticks to one (by sender hash) and fails over to the next when
+    that one does not answer; the shared Redis lock store keeps a conversation's turns in order either way.
+    """
+
+    def __init__(self, base_urls: list[str] | str, timeout_s: float = 10.0) -> None:
+        self._urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s, connect=2.0),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+
+    def _order(self, sender: str) -> list[str]:
+        start = int(hashlib.sha1(sender.encode()).hexdigest()[:8], 16) % len(self._urls)
+        return self._urls[start:] + self._urls[:start]
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        payload = {"sender": sender, "message": text, "metadata": metadata}
+        urls = self._order(sender)
+        for i, url in enumerate(urls):
+            try:
+                response = await self._client.post(f"{url}/webhooks/madoguchi/webhook", json=payload)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if i == len(urls) - 1:
+                    raise
+        response.raise_for_status()
+        body = response.json()
+        if isinstance(body, list):  # plain REST channel shape
+            return {"messages": body, "intent": {}}
+        return body
+
+    async def healthy(self) -> bool:
+        """True when at least one Rasa instance answers."""
+        for url in self._urls:
+            try:
+                if (await self._client.get(f"{url}/", timeout=2.0)).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                continue
+        return False
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class ChatService:
+    def __init__(
+        self, factory: sessionmaker[Session], rasa: RasaClient, secret: str, contact: str = ""
+    ) -> None:
+        self._factory = factory
+        self._rasa = rasa
+        self._secret = secret
+        self._contact = contact
+
+    def sender_key(self, channel: str, sender_id: str) -> str:
+        return pseudonym(self._secret, channel, sender_id)
+
+    def _store(self, channel: str, sender: str, direction: str, text: str, **extra: Any) -> int:
+        with transaction(self._factory) as session:
+            return conversations.add_message(
+                session, channel=channel, sender=sender, direction=direction, text=text, **extra
+            ).id
+
+    async def _store_answer(self, channel: str, sender: str, text: str, **extra: Any) -> None:
+        """Store the answer; Rasa has already taken the turn, so a database blip (restart, failover) is waited
+        out for up to `STORE_RETRY_S` rather than failing the turn and having it asked again."""
+        delay, waited = 0.1, 0.0
+        while True:
+            try:
+                await anyio.to_thread.run_sync(lambda: self._store(channel, sender, "out", text, **extra))
+                return
+            except Exception as exc:
+                if not is_unavailable(exc) or waited + delay > STORE_RETRY_S:
+                    raise
+                log.warning("answer not stored yet (%s); retrying", type(exc).__name__)
+            await anyio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 2.0)
+
+    async def handle(
+        self, channel: str, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> ChatResult:
+        text = clean_text(text)
+        sender = self.sender_key(channel, sender_id)
+        await anyio.to_thread.run_sync(lambda: self._store(channel, sender, "in", text))
+        meta = {"channel": channel, **(metadata or {})}
+        try:
+            body = await self._rasa.send(sender, text, meta)
+            intent = (body.get("intent") or {}).get("name")
+            result = merge_rasa_messages(body.get("messages") or [], intent)
+            if not result.replies:
+                raise ValueError("Rasa answered with no message")
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("Rasa unavailable for a %s turn: %s", channel, type(exc).__name__)
+            note = f"お急ぎの場合は {self._contact} までお電話ください。" if self._contact else ""
+            result = ChatResult(replies=[Reply(text=UNAVAILABLE + note)], fallback=True, kind="unavailable")
+        result.sender = sender
+        answer = "\n".join(r.text for r in result.replies)
+        await self._store_answer(
+            channel,
+            sender,
+            answer,
+            intent=result.intent,
+            faq_id=result.faq_id,
+            fallback=result.fallback,
+            payload={"candidates": result.candidates, "kind": result.kind},
+        )
+        return result

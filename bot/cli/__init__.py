@@ -1,0 +1,28 @@
+"""`madoguchi` command line: run, train, seed, and manage the knowledge base and city data."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import admin as admin_cli
+from bot.cli import citydata, core, eval_cmd, kb
+from bot.cli import line as line_cli
+from bot.cli import reports as reports_cli
+from bot.cli import retention as retention_cli
+
+app = typer.Typer(
+    help="madoguchi (窓口): 24時間の住民窓口ボット", no_args_is_help=True, pretty_exceptions_enable=False
+)
+core.register(app)
+app.command("eval")(eval_cmd.eval_command)
+app.add_typer(kb.app, name="kb", help="FAQ ナレッジベースの取り込み・書き出し")
+app.add_typer(kb.unanswered_app, name="unanswered", help="回答できなかった質問")
+app.add_typer(citydata.app, name="data", help="ごみ・当番医・担当課・除雪の市データの取り込み")
+app.add_typer(line_cli.app, name="line", help="LINE 公式アカウント (リッチメニュー)")
+app.add_typer(reports_cli.app, name="reports", help="住民からの通報 (書き出し・お知らせの再送)")
+app.add_typer(admin_cli.app, name="admin", help="管理画面のアカウント (作成・パスワード再設定)")
+app.add_typer(retention_cli.app, name="retention", help="個人データの保存期間 (削除の実行)")
+
+
+def main() -> None:
+    app()

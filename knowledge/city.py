@@ -1,0 +1,92 @@
+"""The city's own settings for structured answers (``city.json``).
+
+Name and website, whether garbage is collected on national holidays, the snow season,
+the emergency number, the medical advice lines (#7119, #8000), the 24-hour road phone,
+the general contact counter and topic pages. Loaded once; immutable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.csvdata import CityDataError, DataProblem
+
+__all__ = ["AdviceLine", "CityProfile", "Contact"]
+
+
+@dataclass(frozen=True)
+class AdviceLine:
+    label: str
+    number: str
+    hours: str = ""
+    note: str = ""
+
+    def text(self) -> str:
+        hours = f"（{self.hours}）" if self.hours else ""
+        return f"{self.label} {self.number}{hours}"
+
+
+@dataclass(frozen=True)
+class Contact:
+    label: str
+    phone: str
+    hours: str = ""
+    counter: str = ""
+
+
+@dataclass(frozen=True)
+class CityProfile:
+    name: str
+    website: str
+    collect_on_holidays: bool
+    snow_season: tuple[str, str]  # ("12-01", "03-31")
+    emergency: AdviceLine
+    advice_lines: tuple[AdviceLine, ...]
+    road_emergency: Contact
+    contact: Contact
+    pages: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CityProfile:
+        p = Path(path)
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8-sig"))
+            return cls.from_dict(raw)
+        except FileNotFoundError as exc:
+            raise CityDataError([DataProblem(p.name, 0, "ファイルがありません / file not found")]) from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CityDataError([DataProblem(p.name, 0, f"city.json が正しくありません: {exc}")]) from exc
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> CityProfile:
+        season = raw.get("snow_season") or {"start": "12-01", "end": "03-31"}
+        emergency = raw.get("emergency") or {"label": "救急車・火事", "number": "119"}
+        road = raw.get("road_emergency") or {}
+        contact = raw.get("contact") or {}
+        return cls(
+            name=str(raw["name"]),
+            website=str(raw.get("website", "")),
+            collect_on_holidays=bool(raw.get("collect_on_holidays", True)),
+            snow_season=(str(season["start"]), str(season["end"])),
+            emergency=AdviceLine(str(emergency["label"]), str(emergency["number"])),
+            advice_lines=tuple(
+                AdviceLine(str(a["label"]), str(a["number"]), str(a.get("hours", "")), str(a.get("note", "")))
+                for a in raw.get("advice_lines", [])
+            ),
+            road_emergency=Contact(
+                str(road.get("label", "")), str(road.get("phone", "")), str(road.get("hours", ""))
+            ),
+            contact=Contact(
+                str(contact.get("label", "")),
+                str(contact.get("phone", "")),
+                str(contact.get("hours", "")),
+                str(contact.get("counter", "")),
+            ),
+            pages={str(k): str(v) for k, v in (raw.get("pages") or {}).items()},
+        )
+
+    def advice_line(self, number: str) -> AdviceLine | None:
+        return next((a for a in self.advice_lines if a.number == number), None)

