@@ -88,6 +88,9 @@ class Child:
     health_url: str
     start_timeout: float
     env: dict[str, str] = field(default_factory=dict)
+    # CPU priority (`nice` increment): the back-end processes yield to the gateway, so acknowledging a LINE
+    # webhook or serving the console never waits behind Rasa working through a burst
+    nice: int = 0
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     log_path: Path | None = None
@@ -102,6 +105,7 @@ class Child:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,  # noqa: PLW1509 - no threads here
         )
 
     def alive(self) -> bool:
@@ -142,6 +146,9 @@ def read_pids(settings: Settings) -> dict:
         return {}
 
 
+BACKGROUND_NICE = 10  # Rasa, the action server and the LINE worker run at this lower CPU priority
+
+
 def build_children(settings: Settings, workers: int = 1) -> list[Child]:
     endpoints = write_endpoints(settings, workers)
     model = training.model_path(settings.model_dir)
@@ -162,6 +169,7 @@ def build_children(settings: Settings, workers: int = 1) -> list[Child]:
             f"{settings.actions_url}/health",
             300,
             env=env,
+            nice=BACKGROUND_NICE,
         ),
     ]
     for i, port in enumerate(rasa_ports):
@@ -185,6 +193,7 @@ def build_children(settings: Settings, workers: int = 1) -> list[Child]:
                 f"http://127.0.0.1:{port}/",
                 300,
                 env=rasa_env,
+                nice=BACKGROUND_NICE,
             )
         )
     # The LINE inbox is answered by its own process; the gateway only stores and acknowledges webhooks.
@@ -212,6 +221,7 @@ def build_children(settings: Settings, workers: int = 1) -> list[Child]:
             f"http://127.0.0.1:{settings.line_worker_port}/healthz",
             120,
             env=gateway_env,
+            nice=BACKGROUND_NICE,
         )
     )
     children.append(

@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatInputError, ChatService
+from bot.line_intake import LineInbox
 from bot.privacy import mask_pii
 from bot.storage import conversations
 from bot.storage import line_inbox as inbox
@@ -35,7 +36,7 @@ from bot.storage.models import Feedback, Message, Preference
 from channels.line import messages as lm
 from channels.line.events import LineEvent, from_dict
 from channels.line.sender import LineApiError, LineSender, LineUnavailable, RetryPolicy
-from channels.line.webhook import make_router
+from channels.line.webhook import WebhookFastPath, WebhookHandler, make_router
 from channels.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -82,47 +83,6 @@ class LostLease(Exception):
 
 def _photo_id(stored: Any) -> str:
     return stored if isinstance(stored, str) else str(stored.photo_id)
-
-
-class LineInbox:
-    """The webhook's `accept`: store events (deduplicated) and wake the local worker."""
-
-    def __init__(self, factory: sessionmaker[Session], sender_key: Callable[[str], str]) -> None:
-        self._factory = factory
-        self._sender_key = sender_key
-        self.wake: Callable[[], None] = lambda: None
-
-    def _rows(self, events: list[LineEvent]) -> list[dict[str, Any]]:
-        return [
-            {
-                "event_id": e.event_id,
-                "message_id": e.message_id,
-                "event_type": e.type[:32],
-                "user_key": self._sender_key(e.user_id) if e.user_id else "",
-                "status": inbox.PENDING,
-                "stage": "received",
-                "attempts": 0,
-                "next_attempt_at": utcnow(),
-                "event_ts_ms": e.timestamp_ms,
-                "redelivered": e.is_redelivery,
-                "payload": e.raw,
-                "last_error": "",
-                "received_at": utcnow(),
-            }
-            for e in events
-        ]
-
-    async def accept(self, events: list[LineEvent]) -> int:
-        rows = self._rows(events)
-
-        def store() -> int:
-            with transaction(self._factory) as session:
-                return inbox.enqueue(session, rows)
-
-        new = await anyio.to_thread.run_sync(store)
-        if new:
-            self.wake()
-        return new
 
 
 class LineWorker:
@@ -533,11 +493,11 @@ def install(app: FastAPI) -> None:
     app.state.line_options = LineOptions.from_settings(settings)  # tests may tune it before start-up
     line_inbox = LineInbox(factory, lambda user_id: app.state.chat.sender_key(CHANNEL, user_id))
     app.state.line_inbox = line_inbox
-    app.include_router(
-        make_router(
-            channel_secret=lambda: settings.line_channel_secret.get_secret_value(), accept=line_inbox.accept
-        )
-    )
+    handler = WebhookHandler(lambda: settings.line_channel_secret.get_secret_value(), line_inbox.accept)
+    app.include_router(make_router(handler))  # the documented route (OpenAPI)
+    app.add_middleware(
+        WebhookFastPath, handler=handler
+    )  # serves it ahead of the other middleware and routing
 
     async def start(app: FastAPI) -> None:
         if settings.line_worker == "process":

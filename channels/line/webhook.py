@@ -9,12 +9,14 @@ answered within 2 s as failed and may redeliver); a worker processes the inbox.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from channels.line import signature
 from channels.line.events import LineEvent, WebhookBodyError, from_dict, parse_body
@@ -58,14 +60,22 @@ class _TooLarge(Exception):
     pass
 
 
+class _Disconnected(Exception):
+    pass
+
+
+def _declared_too_large(declared: str | None, cap: int) -> bool:
+    if declared is None:
+        return False
+    try:
+        return int(declared) > cap
+    except ValueError:
+        return True
+
+
 async def _read_capped(request: Request, cap: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > cap:
-                raise _TooLarge
-        except ValueError:
-            raise _TooLarge from None
+    if _declared_too_large(request.headers.get("content-length"), cap):
+        raise _TooLarge
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -74,18 +84,72 @@ async def _read_capped(request: Request, cap: int) -> bytes:
     return bytes(body)
 
 
-def make_router(
-    *,
-    channel_secret: Callable[[], str],
-    accept: Accept,
-    path: str = "/line/webhook",
-    max_body_bytes: int = MAX_BODY_BYTES,
-) -> APIRouter:
-    """A router whose webhook verifies, parses and passes the events to `accept` (which stores them durably).
+class WebhookHandler:
+    """Verify, parse and store one webhook body; returns (HTTP status, JSON body). Shared by the FastAPI route
+    (documentation) and the ASGI fast path that serves it.
 
     `channel_secret` is called per request so a misconfiguration shows as 503 with a clear log line.
-    `accept` returns how many events were new (duplicates and redeliveries are absorbed there).
+    `accept` stores the events durably and returns how many were new (duplicates and redeliveries are absorbed
+    there).
     """
+
+    def __init__(
+        self, channel_secret: Callable[[], str], accept: Accept, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
+        self.channel_secret = channel_secret
+        self.accept = accept
+        self.max_body_bytes = max_body_bytes
+
+    def configured(self) -> bool:
+        if self.channel_secret():
+            return True
+        log.error(
+            "LINE webhook called but LINE_CHANNEL_SECRET is not configured; answering 503 "
+            "(LINE_CHANNEL_SECRET を設定してください)"
+        )
+        return False
+
+    async def handle(self, body: bytes, signature_header: str | None) -> tuple[int, dict[str, str]]:
+        if not signature.verify(self.channel_secret(), body, signature_header):
+            log.warning("LINE webhook with a missing or invalid signature refused (%d bytes)", len(body))
+            return 401, {"detail": "invalid signature"}
+        try:
+            raw_events = parse_body(body)
+        except WebhookBodyError as exc:
+            log.warning("LINE webhook body refused: %s", exc)
+            return 400, {"detail": "not a webhook body"}
+        events: list[LineEvent] = []
+        for raw in raw_events:
+            try:
+                events.append(from_dict(raw))
+            except WebhookBodyError as exc:
+                log.warning("LINE webhook event skipped: %s", exc)
+        if (
+            raw_events and not events
+        ):  # nothing usable at all: say so (one bad event among good ones is skipped)
+            return 400, {"detail": "no valid event"}
+        if events:
+            try:
+                new = await self.accept(events)
+            except Exception as exc:  # not stored: say so, and LINE redelivers (same webhookEventId)
+                log.error(
+                    "LINE webhook: %d events not stored (%s); answering 503", len(events), type(exc).__name__
+                )
+                return 503, {"detail": "temporarily unavailable"}
+            log.debug("LINE webhook: %d events, %d new", len(events), new)
+        return 200, {}
+
+    def too_large(self) -> tuple[int, dict[str, str]]:
+        log.warning("LINE webhook body over %d bytes refused", self.max_body_bytes)
+        return 413, {"detail": "body too large"}
+
+
+NOT_CONFIGURED = (503, {"detail": "LINE channel is not configured"})
+
+
+def make_router(handler: WebhookHandler, path: str = "/line/webhook") -> APIRouter:
+    """The documented webhook route over `handler` (mount `WebhookFastPath` with the same handler to serve it
+    ahead of the app's middleware)."""
     router = APIRouter(tags=["line"])
 
     @router.post(
@@ -101,45 +165,69 @@ def make_router(
         openapi_extra=WEBHOOK_OPENAPI,
     )
     async def line_webhook(request: Request) -> Response:
-        secret = channel_secret()
-        if not secret:
-            log.error(
-                "LINE webhook called but LINE_CHANNEL_SECRET is not configured; answering 503 "
-                "(LINE_CHANNEL_SECRET を設定してください)"
-            )
-            return JSONResponse(status_code=503, content={"detail": "LINE channel is not configured"})
+        if not handler.configured():
+            status, content = NOT_CONFIGURED
+            return JSONResponse(status_code=status, content=content)
         try:
-            body = await _read_capped(request, max_body_bytes)
+            body = await _read_capped(request, handler.max_body_bytes)
         except _TooLarge:
-            log.warning("LINE webhook body over %d bytes refused", max_body_bytes)
-            return JSONResponse(status_code=413, content={"detail": "body too large"})
-        if not signature.verify(secret, body, request.headers.get("x-line-signature")):
-            log.warning("LINE webhook with a missing or invalid signature refused (%d bytes)", len(body))
-            return JSONResponse(status_code=401, content={"detail": "invalid signature"})
-        try:
-            raw_events = parse_body(body)
-        except WebhookBodyError as exc:
-            log.warning("LINE webhook body refused: %s", exc)
-            return JSONResponse(status_code=400, content={"detail": "not a webhook body"})
-        events: list[LineEvent] = []
-        for raw in raw_events:
-            try:
-                events.append(from_dict(raw))
-            except WebhookBodyError as exc:
-                log.warning("LINE webhook event skipped: %s", exc)
-        if (
-            raw_events and not events
-        ):  # nothing usable at all: say so (one bad event among good ones is skipped)
-            return JSONResponse(status_code=400, content={"detail": "no valid event"})
-        if events:
-            try:
-                new = await accept(events)
-            except Exception as exc:  # not stored: say so, and LINE redelivers (same webhookEventId)
-                log.error(
-                    "LINE webhook: %d events not stored (%s); answering 503", len(events), type(exc).__name__
-                )
-                return JSONResponse(status_code=503, content={"detail": "temporarily unavailable"})
-            log.debug("LINE webhook: %d events, %d new", len(events), new)
-        return JSONResponse(status_code=200, content={})
+            status, content = handler.too_large()
+        else:
+            status, content = await handler.handle(body, request.headers.get("x-line-signature"))
+        return JSONResponse(status_code=status, content=content)
 
     return router
+
+
+class WebhookFastPath:
+    """ASGI middleware that serves `POST <path>` straight from `handler`, ahead of the app's other middleware
+    and routing (a burst of webhooks must be acknowledged in milliseconds; see docs/operations.md). Every other
+    request, and anything but a POST to exactly that path, goes to the app unchanged."""
+
+    def __init__(self, app: ASGIApp, handler: WebhookHandler, path: str = "/line/webhook") -> None:
+        self.app = app
+        self.handler = handler
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if not self.handler.configured():
+            status, content = NOT_CONFIGURED
+        elif _declared_too_large(headers.get("content-length"), self.handler.max_body_bytes):
+            status, content = self.handler.too_large()
+        else:
+            try:
+                body = await self._body(receive)
+            except _TooLarge:
+                status, content = self.handler.too_large()
+            except _Disconnected:
+                return  # nobody to answer; nothing was stored
+            else:
+                status, content = await self.handler.handle(body, headers.get("x-line-signature"))
+        payload = json.dumps(content).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _body(self, receive: Receive) -> bytes:
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            body += message.get("body", b"")
+            if len(body) > self.handler.max_body_bytes:
+                raise _TooLarge
+            if not message.get("more_body", False):
+                return bytes(body)

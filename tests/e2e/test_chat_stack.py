@@ -33,7 +33,7 @@ def test_health(stack: Stack) -> None:
     import httpx
 
     body = httpx.get(f"{stack.url}/healthz", timeout=5).json()
-    assert body == {"status": "ok", "rasa": True, "actions": True}
+    assert body == {"status": "ok", "rasa": True, "actions": True, "line_worker": True}
 
 
 @pytest.mark.parametrize(("query", "expected"), PARAPHRASES, ids=[q[:20] for q, _ in PARAPHRASES])

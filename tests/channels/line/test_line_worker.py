@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.chat import ChatService
-from bot.line_worker import LineInbox, LineOptions, LineWorker
+from bot.line_intake import LineInbox
+from bot.line_worker import LineOptions, LineWorker
 from bot.storage import line_inbox as inbox
 from bot.storage.db import make_engine, session_factory, transaction
 from bot.storage.line_inbox import LineInboxRow

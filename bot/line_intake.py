@@ -1,0 +1,98 @@
+"""The LINE webhook's `accept`: store events durably, deduplicated, with group commit.
+
+Every webhook request must be stored before it is acknowledged, and a burst of them (LINE delivers many at once)
+must not queue behind one transaction each: a request hands its rows to a single writer and waits; the writer
+stores everything that arrived meanwhile in one transaction (one INSERT … ON CONFLICT DO NOTHING), then answers
+each waiting request with how many of its events were new. A lone request still costs one transaction; under a
+burst the database cost per event drops to a fraction (measured in `make bench`, webhook burst). If the
+transaction fails, every request in it gets the error (answered 503, so LINE redelivers) and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage import line_inbox as inbox
+from bot.storage.db import transaction, utcnow
+from channels.line.events import LineEvent
+
+MAX_BATCH_EVENTS = 500  # events stored per transaction at most (one INSERT statement)
+
+
+class LineInbox:
+    """`accept(events)`: store (deduplicated on webhookEventId and message id), then wake the worker."""
+
+    def __init__(self, factory: sessionmaker[Session], sender_key: Callable[[str], str]) -> None:
+        self._factory = factory
+        self._sender_key = sender_key
+        self.wake: Callable[[], None] = lambda: None
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.transactions = 0  # how many were needed (tests and diagnostics)
+
+    def _rows(self, events: list[LineEvent]) -> list[dict[str, Any]]:
+        now = utcnow()
+        return [
+            {
+                "event_id": e.event_id,
+                "message_id": e.message_id,
+                "event_type": e.type[:32],
+                "user_key": self._sender_key(e.user_id) if e.user_id else "",
+                "status": inbox.PENDING,
+                "stage": "received",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "event_ts_ms": e.timestamp_ms,
+                "redelivered": e.is_redelivery,
+                "payload": e.raw,
+                "last_error": "",
+                "received_at": now,
+            }
+            for e in events
+        ]
+
+    async def accept(self, events: list[LineEvent]) -> int:
+        """Store the events; returns how many were new. Raises when they could not be stored."""
+        if not events:
+            return 0
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[int] = loop.create_future()
+        self._waiting.append((self._rows(events), done))
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
+            self._writer = loop.create_task(self._write_all(), name="line-inbox-writer")
+        return await done
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
+            size = 0
+            while self._waiting and (not batch or size + len(self._waiting[0][0]) <= MAX_BATCH_EVENTS):
+                rows, done = self._waiting.pop(0)
+                batch.append((rows, done))
+                size += len(rows)
+            everything = [row for rows, _ in batch for row in rows]
+            try:
+                new_ids = await anyio.to_thread.run_sync(self._store, everything)
+            except Exception as exc:  # each waiting request answers 503; LINE redelivers
+                for _rows, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            unclaimed = set(new_ids)  # an event sent twice in one batch is new for the first request only
+            for rows, done in batch:
+                mine = {row["event_id"] for row in rows} & unclaimed
+                unclaimed -= mine
+                if not done.done():
+                    done.set_result(len(mine))
+            if new_ids:
+                self.wake()
+
+    def _store(self, rows: list[dict[str, Any]]) -> set[str]:
+        self.transactions += 1
+        with transaction(self._factory) as session:
+            return inbox.enqueue(session, rows)
