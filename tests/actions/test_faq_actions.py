@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ class ScriptedSearcher:
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> SearchOutcome:
-        self.calls.append({"text": text, "strict": strict})
+        self.calls.append({"text": text, "strict": strict, "today": today})
         hits = [] if self.decision == "unknown" else HITS
         return SearchOutcome(decision=self.decision, hits=hits, reason="scripted")  # type: ignore[arg-type]
 
@@ -69,6 +69,14 @@ def test_confident_match_answers_with_the_entry_and_its_link(tmp_path: Path) -> 
         {"faq_id": "cert-001", "kind": "faq", "link": {"label": "詳しくはこちら", "url": ENTRY.url}}
     ]
     assert unanswered(env) == []
+
+
+def test_validity_windows_are_judged_on_the_city_date(tmp_path: Path) -> None:
+    # the city clock of these tests is 2026-11-23 10:00 Japan time (MADOGUCHI_CLOCK in rehearsals), whatever
+    # the server's own date or time zone
+    env, searcher = env_with(tmp_path, "answer")
+    env.run(ActionSearchFaq(), "住民票ってどこでもらえる？", intent="nlu_fallback")
+    assert searcher.calls[0]["today"] == date(2026, 11, 23)
 
 
 def test_close_candidates_offer_choices_and_a_person_and_are_logged(tmp_path: Path) -> None:
@@ -122,7 +130,7 @@ def test_strict_bar_only_when_nlu_is_sure_the_message_is_off_topic(
         active_loop={}, latest_action_name=None,
     )  # fmt: skip
     asyncio.run(ActionSearchFaq().run(CollectingDispatcher(), tracker, {}))
-    assert searcher.calls == [{"text": "年金の切り替え", "strict": strict}]
+    assert searcher.calls == [{"text": "年金の切り替え", "strict": strict, "today": date(2026, 11, 23)}]
 
 
 def test_human_contact_gives_the_counter(tmp_path: Path) -> None:
