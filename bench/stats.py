@@ -32,6 +32,21 @@ def rss_mb(pid: int | None = None) -> float:
     return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
 
 
+ROLES = (  # (what the command line contains, the name shown); first match wins
+    ("bot.line_runner", "line-worker"),
+    ("rasa run", "rasa"),
+    ("/rasa ", "rasa"),
+    ("actions.server", "actions"),
+    ("uvicorn", "gateway"),
+    ("multiprocessing", "gateway"),
+    ("bot.cli", "launcher"),
+)
+
+
+def _role(cmd: str, fallback: str) -> str:
+    return next((name for part, name in ROLES if part in cmd), fallback)
+
+
 def tree_rss_mb(pid: int) -> dict[str, float]:
     """RSS of every process under `pid`, by a readable name (children of the launcher)."""
     out: dict[str, float] = {}
@@ -42,17 +57,7 @@ def tree_rss_mb(pid: int) -> dict[str, float]:
     for proc in [root, *root.children(recursive=True)]:
         try:
             cmd = " ".join(proc.cmdline())
-            name = (
-                "rasa"
-                if "rasa run" in cmd or "/rasa " in cmd
-                else "actions"
-                if "actions.server" in cmd
-                else "gateway"
-                if "uvicorn" in cmd or "multiprocessing" in cmd
-                else "launcher"
-                if "bot.cli" in cmd
-                else proc.name()
-            )
+            name = _role(cmd, proc.name())
             key = name
             i = 2
             while key in out:

@@ -15,4 +15,4 @@ cp -r var/index "$warm/" 2>/dev/null || true
 MADOGUCHI_DATA_DIR=$warm .venv/bin/madoguchi index || exit 1
 mkdir -p var/index && cp -r "$warm/index/embeddings" var/index/ && rm -rf "$warm"
 echo "==> pytest (unit, storage on SQLite + PostgreSQL, Rasa, eval, end-to-end, browser)"
-.venv/bin/pytest -p no:cacheprovider "$@"
+.venv/bin/pytest -p no:cacheprovider --durations=15 "$@"
