@@ -1,7 +1,8 @@
 """The LINE inbox processor: webhook events in the database -> ChatService -> LINE replies.
 
-`install(app)` mounts `POST /line/webhook` (verify, store, 200) and starts one `LineWorker` per gateway process.
-Workers in several processes share the inbox safely: rows are claimed with a compare-and-set and a lease
+`install(app)` mounts `POST /line/webhook` (verify, store, 200; bot/line_intake.py) and either starts a
+`LineWorker` in the gateway process (`MADOGUCHI_LINE_WORKER=inline`) or wakes the separate worker process
+(`process`, what the launcher runs; bot/line_runner.py). Workers in several processes share the inbox safely: rows are claimed with a compare-and-set and a lease
 (`bot.storage.line_inbox.claim`), every later write is fenced by the claim token, and an event whose worker
 died is taken over when its lease expires. Progress is recorded (`stage`), so a resumed event does not ask
 Rasa again once its answer is saved, and is not answered twice: a reply that may have landed is settled by
