@@ -81,6 +81,8 @@ def main() -> None:
         print("   LINE webhook burst: 500 signed webhooks at once", flush=True)
         results["webhook"] = webhook_env.burst(stack.url)
         results["rss_after_burst_mb"] = tree_rss_mb(stack.proc.pid)
+        print("   LINE webhook burst while the stack answers 500 earlier ones (no target)", flush=True)
+        results["webhook_while_answering"] = webhook_env.burst_while_answering(stack.url)
     finally:
         stack.stop()
         webhook_env.close()

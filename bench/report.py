@@ -78,17 +78,8 @@ def print_table(results: dict) -> None:
             f"{c['p99_ms']:.0f}",
             f"{c['turns_per_s']:.1f} turns/s, {c['errors']} errors",
         )
-    web = results.get("webhook") or {}
-    if web.get("ack"):
-        a, p = web["ack"], web.get("processing", {})
-        table.add_row(
-            f"LINE webhook ack ({web.get('events')} events)",
-            f"{a['p50_ms']:.1f}",
-            f"{a['p95_ms']:.1f}",
-            f"{a['p99_ms']:.1f}",
-            f"answered p50 {p.get('p50_ms', float('nan')):.0f} ms, p99 {p.get('p99_ms', float('nan')):.0f} ms; "
-            f"delivered {web.get('delivered')}, lost {web.get('lost')}, duplicates {web.get('duplicates')}",
-        )
+    for key, label in (("webhook", "idle stack"), ("webhook_while_answering", "while answering 500 more")):
+        _webhook_row(table, results.get(key) or {}, label)
     if "index_rebuild" in results:
         r = results["index_rebuild"]
         table.add_row(
@@ -121,6 +112,19 @@ def print_table(results: dict) -> None:
     console.print(t)
 
 
+def _webhook_row(table: Table, web: dict, label: str) -> None:
+    if web.get("ack"):
+        a, p = web["ack"], web.get("processing", {})
+        table.add_row(
+            f"LINE webhook ack ({web.get('events')} events, {label})",
+            f"{a['p50_ms']:.1f}",
+            f"{a['p95_ms']:.1f}",
+            f"{a['p99_ms']:.1f}",
+            f"answered p50 {p.get('p50_ms', float('nan')):.0f} ms, p99 {p.get('p99_ms', float('nan')):.0f} ms; "
+            f"delivered {web.get('delivered')}, lost {web.get('lost')}, duplicates {web.get('duplicates')}",
+        )
+
+
 def rss_line(procs: dict[str, float]) -> str:
     """`gateway 150, actions 400, rasa 1200 = 1750 MB` (every process of the stack, and the total)."""
     return ", ".join(f"{k} {v:.0f}" for k, v in procs.items()) + f" = {sum(procs.values()):.0f} MB"
@@ -132,6 +136,7 @@ class WebhookEnv:
 
     env: dict[str, str] = field(default_factory=dict)
     burst: Callable[[str], dict] = lambda url: {}
+    burst_while_answering: Callable[[str], dict] = lambda url: {}
     close: Callable[[], None] = lambda: None
 
 

@@ -82,27 +82,40 @@ def burst(
     users: int = 100,
     concurrency: int = 50,
     settle_s: float = 600.0,
+    while_answering: int = 0,
 ) -> dict:
-    """Send the burst, wait until every acknowledged event was answered (or progress stops), and measure."""
+    """Send the burst, wait until every acknowledged event was answered (or progress stops), and measure.
+
+    `while_answering`: first send that many other events (not measured) and wait until LINE has received the
+    first answers to them, so the measured burst arrives while the stack is busy answering (no pause for the
+    worker to wait for, see `LineWorker._let_burst_pass`)."""
     pool = questions()
+    earlier = [text_event(pool[i % len(pool)], i % users) for i in range(while_answering)]
     batch = [text_event(pool[i % len(pool)], i % users) for i in range(events)]
-    by_token = {e["replyToken"]: e["webhookEventId"] for e in batch}
+    by_token = {e["replyToken"]: e["webhookEventId"] for e in [*earlier, *batch]}
     started = time.perf_counter()
+    earlier_acked: dict[str, float] = {}
+    if earlier:
+        _acks, earlier_acked, _errors = _send(url, earlier, concurrency)
+        while len(fake.snapshot()) < min(20, len(earlier_acked)) and time.perf_counter() - started < 120:
+            time.sleep(0.05)
+    measured_from = time.perf_counter()
     acks, acked_at, errors = _send(url, batch, concurrency)
-    sent_s = time.perf_counter() - started
+    sent_s = time.perf_counter() - measured_from
+    everything = {**earlier_acked, **acked_at}
 
     def answered() -> dict[str, list[float]]:
         seen: dict[str, list[float]] = {}
         for d in fake.snapshot():
             event_id = event_of(d.key, by_token)
-            if event_id in acked_at:
+            if event_id in everything:
                 seen.setdefault(event_id, []).append(d.at)
         return seen
 
     deadline, last, last_change = time.perf_counter() + settle_s, -1, time.perf_counter()
     while time.perf_counter() < deadline:
         count = len(answered())
-        if count >= len(acked_at):
+        if count >= len(everything):
             break
         if count != last:
             last, last_change = count, time.perf_counter()
@@ -112,9 +125,10 @@ def burst(
     time.sleep(2.0)  # anything delivered twice has arrived by now
     seen = answered()
     deliveries = fake.snapshot()
-    processing = [min(times) - acked_at[event_id] for event_id, times in seen.items()]
+    processing = [min(times) - acked_at[event_id] for event_id, times in seen.items() if event_id in acked_at]
     return {
         "events": events,
+        "while_answering": while_answering,
         "users": users,
         "concurrency": concurrency,
         "send_s": sent_s,
@@ -123,7 +137,7 @@ def burst(
         "processing": percentiles(processing),
         "drain_s": max((max(t) for t in seen.values()), default=started) - started,
         "delivered": len(seen),
-        "lost": len(acked_at) - len(seen),
+        "lost": len(everything) - len(seen),
         "duplicates": sum(len(t) - 1 for t in seen.values()),
         "replies": sum(1 for d in deliveries if d.via == "reply"),
         "pushes": sum(1 for d in deliveries if d.via == "push"),
@@ -148,4 +162,9 @@ def event_of(delivery_key: str, by_token: dict[str, str]) -> str:
 
 def make_webhook_env() -> WebhookEnv:
     fake = FakeLineServer(TOKEN).start()
-    return WebhookEnv(env=line_env(fake), burst=lambda url: burst(fake, url), close=fake.close)
+    return WebhookEnv(
+        env=line_env(fake),
+        burst=lambda url: burst(fake, url),
+        burst_while_answering=lambda url: burst(fake, url, while_answering=500),
+        close=fake.close,
+    )

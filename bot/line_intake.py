@@ -18,10 +18,22 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import line_inbox as inbox
-from bot.storage.db import transaction, utcnow
+from bot.storage.db import begin_write_now, transaction, utcnow
 from channels.line.events import LineEvent
 
 MAX_BATCH_EVENTS = 500  # events stored per transaction at most (one INSERT statement)
+
+# what `LineInbox.warm_up` stores and rolls back: shaped like a text message, never committed
+WARM_UP_EVENT = LineEvent(
+    event_id="madoguchi-warm-up",
+    type="message",
+    timestamp_ms=0,
+    user_id=None,
+    reply_token=None,
+    is_redelivery=False,
+    message_type="text",
+    raw={"type": "message", "message": {"type": "text", "text": "warm-up"}},
+)
 
 
 class LineInbox:
@@ -92,7 +104,21 @@ class LineInbox:
             if new_ids:
                 self.wake()
 
+    def warm_up(self) -> None:
+        """Store one made-up event and roll it back: the first webhooks after a start then find the statement
+        compiled and a database connection open instead of paying for both while LINE waits (the first burst
+        after a start measured p99 53-108 ms against 35-55 ms for later ones, before this)."""
+        row = self._rows([WARM_UP_EVENT])[0]
+        session = self._factory()
+        try:
+            begin_write_now(session)
+            inbox.enqueue(session, [row])
+        finally:
+            session.rollback()
+            session.close()
+
     def _store(self, rows: list[dict[str, Any]]) -> set[str]:
         self.transactions += 1
         with transaction(self._factory) as session:
+            begin_write_now(session)
             return inbox.enqueue(session, rows)

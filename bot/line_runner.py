@@ -88,7 +88,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             state["worker"] = "not configured (LINE_CHANNEL_ACCESS_TOKEN is empty)"
         else:
             worker, sender = built
-            transport = await listen_for_wakes(settings.line_worker_port, worker.wake)
+            transport = await listen_for_wakes(settings.line_worker_port, worker.intake)
             app.state.line_worker = worker
             worker.start()
             state["worker"] = "running"

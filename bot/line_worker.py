@@ -65,6 +65,10 @@ class LineOptions:
     )
     keep_done_days: int = 7  # finished inbox rows (ids only) kept this long to absorb redeliveries
     housekeeping_s: float = 3600.0
+    # while webhooks keep arriving, new answering waits for a pause this long (acknowledgements first) …
+    burst_quiet_s: float = 0.1
+    # … but never longer than this after the burst began (then acknowledging and answering share the CPUs)
+    burst_max_defer_s: float = 2.0
     rate_per_minute: int = 30  # messages per resident answered a minute (settings.chat_rate_per_minute)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -108,6 +112,9 @@ class LineWorker:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_housekeeping = 0.0
+        self._last_intake: float | None = None  # loop time of the latest "events stored" wake-up
+        self._burst_since = 0.0
+        self._sustained = False  # webhooks kept coming past burst_max_defer_s: stop deferring until a pause
         self._limiter = RateLimiter(self.options.rate_per_minute)  # per resident, in this process
         self._told_to_wait: set[str] = set()
 
@@ -115,6 +122,32 @@ class LineWorker:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def intake(self) -> None:
+        """The gateway stored new events (its wake-up call): answer them once the webhooks pause."""
+        now = asyncio.get_running_loop().time()
+        if self._last_intake is None or now - self._last_intake >= self.options.burst_quiet_s:
+            self._burst_since, self._sustained = now, False
+        self._last_intake = now
+        self._wake.set()
+
+    async def _let_burst_pass(self) -> None:
+        """Acknowledging webhooks (the gateway) and answering them (this worker, Rasa, the action server) share
+        the machine's CPUs. While webhooks keep arriving, new answering waits until they pause for
+        `burst_quiet_s`, so a burst is acknowledged at full speed (LINE redelivers what is not acknowledged in
+        time) and answered right after; events already being answered go on. After `burst_max_defer_s` of
+        continuous webhooks it stops waiting until the next pause, so sustained traffic is still answered."""
+        loop = asyncio.get_running_loop()
+        while not self._stopping and self._last_intake is not None and not self._sustained:
+            now = loop.time()
+            quiet_at = self._last_intake + self.options.burst_quiet_s
+            if now >= quiet_at:
+                return
+            if now >= self._burst_since + self.options.burst_max_defer_s:
+                self._sustained = True
+                log.info("LINE webhooks arriving continuously: answering alongside them")
+                return
+            await asyncio.sleep(min(quiet_at, self._burst_since + self.options.burst_max_defer_s) - now)
 
     def start(self) -> None:
         self._runner = asyncio.get_running_loop().create_task(self.run(), name="line-worker")
@@ -128,6 +161,7 @@ class LineWorker:
                     await anyio.to_thread.run_sync(self.housekeeping)
                 free = self.options.concurrency - len(self._tasks)
                 if free > 0:
+                    await self._let_burst_pass()
                     await self._claim_and_spawn(free)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("LINE worker loop error; retrying")
@@ -501,6 +535,11 @@ def install(app: FastAPI) -> None:
     )  # serves it ahead of the other middleware and routing
 
     async def start(app: FastAPI) -> None:
+        if settings.line_channel_secret.get_secret_value():
+            try:
+                await anyio.to_thread.run_sync(line_inbox.warm_up)
+            except Exception as exc:  # database down at start: webhooks answer 503 until it is back
+                log.warning("LINE inbox warm-up failed (%s); continuing", type(exc).__name__)
         if settings.line_worker == "process":
             from bot.line_runner import UdpWaker
 
@@ -512,7 +551,7 @@ def install(app: FastAPI) -> None:
         worker, sender = built
         app.state.line_worker = worker
         app.state.line_sender = sender
-        line_inbox.wake = worker.wake
+        line_inbox.wake = worker.intake
         worker.start()
 
     async def stop(app: FastAPI) -> None:

@@ -71,3 +71,12 @@ def test_a_failed_transaction_fails_every_request_in_it_and_stores_nothing(facto
 def test_nothing_to_store_costs_nothing(factory) -> None:  # type: ignore[no-untyped-def]
     intake = LineInbox(factory, lambda uid: f"p-{uid}")
     assert asyncio.run(intake.accept([])) == 0 and intake.transactions == 0
+
+
+def test_warm_up_leaves_nothing_behind(factory) -> None:  # type: ignore[no-untyped-def]
+    intake = LineInbox(factory, lambda uid: f"p-{uid}")
+    intake.warm_up()
+    intake.warm_up()  # twice: the made-up event was rolled back, not stored
+    assert _count(factory) == 0 and intake.transactions == 0
+    event = from_dict(text_event("ごみの日", "U" + "4" * 32))
+    assert asyncio.run(intake.accept([event])) == 1 and _count(factory) == 1

@@ -223,3 +223,50 @@ def test_crash_right_after_the_fallback_push_does_not_answer_twice(factory, fake
     assert len(fake_line.calls_of("reply")) == 2  # the resumed event did not reply: it resent the push
     pushes = fake_line.calls_of("push")
     assert [c.status for c in pushes] == [200, 409] and len({c.retry_key for c in pushes}) == 1
+
+
+def _store_events(factory, rasa: StubRasa, n: int = 5) -> None:  # type: ignore[no-untyped-def]
+    intake = LineInbox(factory, lambda uid: ChatService(factory, rasa, SECRET).sender_key("line", uid))
+    events = [from_dict(text_event(f"質問{i}", f"U{i:032d}")) for i in range(n)]
+    assert asyncio.run(intake.accept(events)) == n
+
+
+def test_answering_waits_until_a_burst_of_webhooks_pauses(factory, fake_line: FakeLine) -> None:  # type: ignore[no-untyped-def]
+    rasa = StubRasa()
+    worker = _worker(factory, rasa, fake_line)
+    worker.options.burst_quiet_s, worker.options.burst_max_defer_s = 0.3, 10.0
+    _store_events(factory, rasa)
+
+    async def scenario() -> tuple[int, float]:
+        worker.start()
+        started = time.perf_counter()
+        for _ in range(8):  # webhooks keep arriving for 0.8 s
+            worker.intake()
+            await asyncio.sleep(0.1)
+        during = len(rasa.calls)
+        while len(fake_line.delivered) < 5 and time.perf_counter() - started < 10:
+            await asyncio.sleep(0.02)
+        await worker.stop()
+        return during, time.perf_counter() - started
+
+    during, answered_after = asyncio.run(scenario())
+    assert during == 0  # nothing answered while they were arriving
+    assert len(fake_line.delivered) == 5 and answered_after < 5  # all answered right after the pause
+
+
+def test_continuous_webhooks_are_answered_after_the_longest_wait(factory, fake_line: FakeLine) -> None:  # type: ignore[no-untyped-def]
+    rasa = StubRasa()
+    worker = _worker(factory, rasa, fake_line)
+    worker.options.burst_quiet_s, worker.options.burst_max_defer_s = 0.3, 0.5
+    _store_events(factory, rasa)
+
+    async def scenario() -> int:
+        worker.start()
+        for _ in range(30):  # 3 s without a pause
+            worker.intake()
+            await asyncio.sleep(0.1)
+        answered = len(fake_line.delivered)
+        await worker.stop()
+        return answered
+
+    assert asyncio.run(scenario()) == 5
