@@ -14,12 +14,13 @@ console's FAQ import a spreadsheet.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from channels.asgi import send_json
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "default_limits"]
 
@@ -49,19 +50,7 @@ def default_limits(settings: Any) -> dict[str, int]:
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, status, {"detail": detail}, close=True)
 
 
 class BodyLimitMiddleware:

@@ -11,6 +11,7 @@ transaction fails, every request in it gets the error (answered 503, so LINE red
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,7 @@ class LineInbox:
         self._factory = factory
         self._sender_key = sender_key
         self.wake: Callable[[], None] = lambda: None
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
+        self._waiting: deque[tuple[list[dict[str, Any]], asyncio.Future[int]]] = deque()
         self._writer: asyncio.Task[None] | None = None
         self.transactions = 0  # how many were needed (tests and diagnostics)
 
@@ -84,7 +85,7 @@ class LineInbox:
             batch: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
             size = 0
             while self._waiting and (not batch or size + len(self._waiting[0][0]) <= MAX_BATCH_EVENTS):
-                rows, done = self._waiting.pop(0)
+                rows, done = self._waiting.popleft()
                 batch.append((rows, done))
                 size += len(rows)
             everything = [row for rows, _ in batch for row in rows]

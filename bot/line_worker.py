@@ -2,12 +2,14 @@
 
 `install(app)` mounts `POST /line/webhook` (verify, store, 200; bot/line_intake.py) and either starts a
 `LineWorker` in the gateway process (`MADOGUCHI_LINE_WORKER=inline`) or wakes the separate worker process
-(`process`, what the launcher runs; bot/line_runner.py). Workers in several processes share the inbox safely: rows are claimed with a compare-and-set and a lease
-(`bot.storage.line_inbox.claim`), every later write is fenced by the claim token, and an event whose worker
-died is taken over when its lease expires. Progress is recorded (`stage`), so a resumed event does not ask
-Rasa again once its answer is saved, and is not answered twice: a reply that may have landed is settled by
-replying again with the same one-time token ("Invalid reply token" = delivered), a push that may have landed
-is resent with the retry key derived from the event id, which LINE deduplicates (409).
+(`process`, what the launcher runs; bot/line_runner.py). Workers in several processes share the inbox safely:
+rows are claimed with a compare-and-set and a lease (`bot.storage.line_inbox.claim`), every later write is
+fenced by the claim token, and an event whose worker died is taken over when its lease expires. Progress is
+recorded (`stage`), so a resumed event does not ask Rasa again once its answer is saved, and is not answered
+twice: a reply that may have landed is settled by replying again with the same one-time token ("Invalid reply
+token" = delivered), a push that may have landed is resent with the retry key derived from the event id,
+which LINE deduplicates (409). While a burst of webhooks is arriving, new answering waits for it to pause
+(at most 2 s; `LineWorker._let_burst_pass`), so the gateway acknowledges at full speed.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `bot.reminders.run_reminders` decides who gets what and keeps the sent-log (exactly one push per subscription
 and date); this module adapts the LINE channel's reliable sender to its `Pusher` protocol and schedules it.
-Only LINE residents can subscribe (actions/reminders.py); one who unfollowed gets nothing (the run is logged failed).
+Only LINE residents can subscribe (actions/reminders.py); one who unfollowed gets nothing (the run is logged
+failed).
 """
 
 from __future__ import annotations

@@ -9,15 +9,15 @@ answered within 2 s as failed and may redeliver); a worker processes the inbox.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from channels.asgi import send_json
 from channels.line import signature
 from channels.line.events import LineEvent, WebhookBodyError, from_dict, parse_body
 
@@ -64,6 +64,9 @@ class _Disconnected(Exception):
     pass
 
 
+ReadBody = Callable[[], Awaitable[bytes]]  # raises _TooLarge past the cap (or _Disconnected)
+
+
 def _declared_too_large(declared: str | None, cap: int) -> bool:
     if declared is None:
         return False
@@ -73,11 +76,9 @@ def _declared_too_large(declared: str | None, cap: int) -> bool:
         return True
 
 
-async def _read_capped(request: Request, cap: int) -> bytes:
-    if _declared_too_large(request.headers.get("content-length"), cap):
-        raise _TooLarge
+async def _collect(chunks: AsyncIterator[bytes], cap: int) -> bytes:
     body = bytearray()
-    async for chunk in request.stream():
+    async for chunk in chunks:
         body += chunk
         if len(body) > cap:
             raise _TooLarge
@@ -85,10 +86,10 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 
 
 class WebhookHandler:
-    """Verify, parse and store one webhook body; returns (HTTP status, JSON body). Shared by the FastAPI route
-    (documentation) and the ASGI fast path that serves it.
+    """Verify, parse and store one webhook request; answers (HTTP status, JSON body). Shared by the FastAPI
+    route (documentation) and the ASGI fast path that serves it, which differ only in how they read the body.
 
-    `channel_secret` is called per request so a misconfiguration shows as 503 with a clear log line.
+    `channel_secret` is called once per request so a misconfiguration shows as 503 with a clear log line.
     `accept` stores the events durably and returns how many were new (duplicates and redeliveries are absorbed
     there).
     """
@@ -100,17 +101,29 @@ class WebhookHandler:
         self.accept = accept
         self.max_body_bytes = max_body_bytes
 
-    def configured(self) -> bool:
-        if self.channel_secret():
-            return True
-        log.error(
-            "LINE webhook called but LINE_CHANNEL_SECRET is not configured; answering 503 "
-            "(LINE_CHANNEL_SECRET を設定してください)"
-        )
-        return False
+    async def respond(
+        self, content_length: str | None, signature_header: str | None, read_body: ReadBody
+    ) -> tuple[int, dict[str, str]]:
+        """Configuration, size cap (declared, then counted while reading), then `handle`."""
+        secret = self.channel_secret()
+        if not secret:
+            log.error(
+                "LINE webhook called but LINE_CHANNEL_SECRET is not configured; answering 503 "
+                "(LINE_CHANNEL_SECRET を設定してください)"
+            )
+            return NOT_CONFIGURED
+        if _declared_too_large(content_length, self.max_body_bytes):
+            return self._too_large()
+        try:
+            body = await read_body()
+        except _TooLarge:
+            return self._too_large()
+        return await self.handle(body, signature_header, secret)
 
-    async def handle(self, body: bytes, signature_header: str | None) -> tuple[int, dict[str, str]]:
-        if not signature.verify(self.channel_secret(), body, signature_header):
+    async def handle(
+        self, body: bytes, signature_header: str | None, secret: str | None = None
+    ) -> tuple[int, dict[str, str]]:
+        if not signature.verify(self.channel_secret() if secret is None else secret, body, signature_header):
             log.warning("LINE webhook with a missing or invalid signature refused (%d bytes)", len(body))
             return 401, {"detail": "invalid signature"}
         try:
@@ -139,7 +152,7 @@ class WebhookHandler:
             log.debug("LINE webhook: %d events, %d new", len(events), new)
         return 200, {}
 
-    def too_large(self) -> tuple[int, dict[str, str]]:
+    def _too_large(self) -> tuple[int, dict[str, str]]:
         log.warning("LINE webhook body over %d bytes refused", self.max_body_bytes)
         return 413, {"detail": "body too large"}
 
@@ -165,15 +178,11 @@ def make_router(handler: WebhookHandler, path: str = "/line/webhook") -> APIRout
         openapi_extra=WEBHOOK_OPENAPI,
     )
     async def line_webhook(request: Request) -> Response:
-        if not handler.configured():
-            status, content = NOT_CONFIGURED
-            return JSONResponse(status_code=status, content=content)
-        try:
-            body = await _read_capped(request, handler.max_body_bytes)
-        except _TooLarge:
-            status, content = handler.too_large()
-        else:
-            status, content = await handler.handle(body, request.headers.get("x-line-signature"))
+        status, content = await handler.respond(
+            request.headers.get("content-length"),
+            request.headers.get("x-line-signature"),
+            lambda: _collect(request.stream(), handler.max_body_bytes),
+        )
         return JSONResponse(status_code=status, content=content)
 
     return router
@@ -193,41 +202,29 @@ class WebhookFastPath:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if not self.handler.configured():
-            status, content = NOT_CONFIGURED
-        elif _declared_too_large(headers.get("content-length"), self.handler.max_body_bytes):
-            status, content = self.handler.too_large()
-        else:
-            try:
-                body = await self._body(receive)
-            except _TooLarge:
-                status, content = self.handler.too_large()
-            except _Disconnected:
-                return  # nobody to answer; nothing was stored
-            else:
-                status, content = await self.handler.handle(body, headers.get("x-line-signature"))
-        payload = json.dumps(content).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        content_length = signature_header = None
+        for name, value in scope.get("headers", []):
+            name = name.lower()
+            if name == b"content-length":
+                content_length = value.decode("latin-1")
+            elif name == b"x-line-signature":
+                signature_header = value.decode("latin-1")
+        try:
+            status, content = await self.handler.respond(
+                content_length,
+                signature_header,
+                lambda: _collect(_chunks(receive), self.handler.max_body_bytes),
+            )
+        except _Disconnected:
+            return  # nobody to answer; nothing was stored
+        await send_json(send, status, content)
 
-    async def _body(self, receive: Receive) -> bytes:
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Disconnected
-            body += message.get("body", b"")
-            if len(body) > self.handler.max_body_bytes:
-                raise _TooLarge
-            if not message.get("more_body", False):
-                return bytes(body)
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
