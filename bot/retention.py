@@ -14,7 +14,10 @@
 * residents who unfollowed the LINE account longer ago than `retention_unfollowed_line_days` (30): their LINE
   user id, conversation, feedback and preferences (`bot.line_worker.forget_resident`);
 * Rasa's tracker-store events (raw conversation events, same database or `rasa_tracker.db`) older than
-  `retention_messages_days`.
+  `retention_messages_days`;
+* console sign-in attempts (staff username and IP address) older than `retention_login_attempts_days` (90),
+  and staff sessions that have expired (nobody can use them any more; they held the staff member's IP
+  address and browser).
 
 It is idempotent and safe to run from several processes at once. The gateway runs it daily
 (`install(app)`); `madoguchi retention run` runs it by hand.
@@ -35,6 +38,7 @@ from sqlalchemy import Engine, delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import Schedule, install_periodic
+from bot.storage.accounts import SESSION_IDLE, SESSION_MAX, LoginAttempt, StaffSession
 from bot.storage.db import make_engine, transaction, utcnow
 from bot.storage.models import Feedback, Message, Preference, Unanswered
 
@@ -57,6 +61,8 @@ class RetentionCounts:
     orphan_photos: int = 0
     line_users: int = 0
     tracker_events: int = 0
+    login_attempts: int = 0
+    staff_sessions: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -220,6 +226,14 @@ def purge_tracker_events(
             engine.dispose()
 
 
+def purge_expired_staff_sessions(factory: sessionmaker[Session], now: datetime) -> int:
+    """Sessions past their idle or absolute limit: `load_session` refuses them, so they only hold an address."""
+    with transaction(factory) as session:
+        idle = StaffSession.last_seen_at < now - SESSION_IDLE
+        too_old = StaffSession.created_at < now - SESSION_MAX
+        return _rowcount(session.execute(delete(StaffSession).where(idle | too_old)))
+
+
 def run_retention(
     factory: sessionmaker[Session], settings: Any, now: datetime | None = None
 ) -> dict[str, int]:
@@ -246,6 +260,10 @@ def run_retention(
         counts.tracker_events = purge_tracker_events(settings, factory, messages_cutoff, now)
     except Exception:  # Rasa's schema is not ours: never let it stop the rest
         log.exception("retention: could not purge Rasa tracker events")
+    counts.login_attempts = _delete_old(
+        factory, LoginAttempt, LoginAttempt.at, _older_than(settings.retention_login_attempts_days, now)
+    )
+    counts.staff_sessions = purge_expired_staff_sessions(factory, now)
     result = counts.as_dict()
     log.info("retention run: %s", result)
     return result

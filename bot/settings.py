@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the gateway believes (uvicorn's
+    # --forwarded-allow-ips: comma-separated addresses or networks). The resident's address from these is what
+    # the chat rate limit and the console's sign-in lock-out count by; anyone else's forwarding headers are ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     rasa_port: int = 5005
     actions_port: int = 5055
     data_dir: Path = REPO_ROOT / "var"
@@ -61,6 +66,7 @@ class Settings(BaseSettings):
     retention_unanswered_days: int = Field(default=365, ge=1)  # the unanswered-question log
     retention_closed_report_photos_days: int = Field(default=365, ge=1)  # photos of closed reports
     retention_unfollowed_line_days: int = Field(default=30, ge=1)  # LINE id + conversation after unfollow
+    retention_login_attempts_days: int = Field(default=90, ge=1)  # console sign-ins (staff IP addresses)
 
     # LINE inbox: seconds after which an event whose worker died is taken over (bot/line_worker.py)
     line_lease_s: float = Field(default=30.0, ge=5.0, le=50.0)
@@ -80,12 +86,38 @@ class Settings(BaseSettings):
     def _unset_clock(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"MADOGUCHI_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network "
+                    "(リバースプロキシの IP アドレスまたはネットワークをカンマ区切りで指定してください)"
+                ) from None
+        return ",".join(entries)
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.env == "production" and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
             raise ValueError(
                 "MADOGUCHI_SECRET_KEY is a placeholder; set a long random value in production "
                 "(本番環境では MADOGUCHI_SECRET_KEY に十分に長いランダム値を設定してください)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _trust_named_proxies_in_production(self) -> Settings:
+        if self.env == "production" and "*" in self.forwarded_allow_ips.split(","):
+            raise ValueError(
+                "MADOGUCHI_FORWARDED_ALLOW_IPS=* would let anyone forge their address past the rate limits; "
+                "name the reverse proxy's address in production "
+                "(本番環境ではリバースプロキシの IP アドレスを指定してください)"
             )
         return self
 

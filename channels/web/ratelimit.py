@@ -5,8 +5,8 @@ acceptable for abuse protection (the goal is to stop floods, not to meter exactl
 per minute means a bucket of ``rate`` tokens refilled at ``rate / 60`` tokens a second.
 
 Use `chat_rate_limit` as a FastAPI dependency on the chat route; it answers 429 with a Japanese message
-and a ``Retry-After`` header. Behind a reverse proxy, start uvicorn with ``--proxy-headers`` and
-``--forwarded-allow-ips`` so that ``request.client`` is the resident's address, not the proxy's.
+and a ``Retry-After`` header. ``request.client`` is the resident's address, not a reverse proxy's, when the proxy is
+named in ``MADOGUCHI_FORWARDED_ALLOW_IPS`` (the launcher passes it to uvicorn; docs/deploy.md).
 """
 
 from __future__ import annotations

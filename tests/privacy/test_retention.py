@@ -22,6 +22,7 @@ from bot.app import create_app
 from bot.cli import app as cli
 from bot.retention import run_retention
 from bot.settings import Settings
+from bot.storage.accounts import LoginAttempt, StaffSession, StaffUser
 from bot.storage.citydata import ReminderDelivery, ReminderSubscription
 from bot.storage.db import make_engine, migrate, session_factory, transaction, utcnow
 from bot.storage.line_inbox import LineInboxRow, LineUser
@@ -195,6 +196,24 @@ def seed(settings: Settings, factory: sessionmaker[Session], tracker: Tracker, n
     photo(photos, P["orphan_new"], age_days=1)
     tracker.add("web-old", ago(now, 181))
     tracker.add("web-new", ago(now, 1))
+    with transaction(factory) as s:
+        staff = StaffUser(username="koho", password_hash="x", role="editor")
+        s.add(staff)
+        s.flush()
+        s.add_all(
+            [
+                LoginAttempt(username="koho", ip="192.0.2.10", success=True, at=ago(now, 91)),
+                LoginAttempt(username="koho", ip="192.0.2.11", success=False, at=ago(now, 10)),
+            ]
+        )
+        hour = timedelta(hours=1)
+        for token, created, seen in (
+            ("idle-too-long", now - 3 * hour, now - 3 * hour),  # idle limit 2 h
+            ("too-old", now - 13 * hour, now - hour / 12),  # absolute limit 12 h, though active
+            ("live", now - hour, now - hour / 6),
+        ):
+            s.add(StaffSession(token_hash=token, user_id=staff.id, csrf_token="c", ip="192.0.2.10",
+                               created_at=created, last_seen_at=seen))  # fmt: skip
 
 
 def test_each_kind_goes_after_its_period_and_not_before(store) -> None:  # type: ignore[no-untyped-def]
@@ -215,6 +234,8 @@ def test_each_kind_goes_after_its_period_and_not_before(store) -> None:  # type:
         "orphan_photos": 1,
         "line_users": 1,
         "tracker_events": 1,
+        "login_attempts": 1,
+        "staff_sessions": 2,
     }
     with factory() as s:
         assert sorted(s.scalars(select(Message.sender))) == ["line-recent", "web-new"]
@@ -237,6 +258,10 @@ def test_each_kind_goes_after_its_period_and_not_before(store) -> None:  # type:
     kept = {P[name] for name in ("closed_lately", "open", "orphan_new")}
     assert photos_left(photos) == {f"{pid}{suffix}" for pid in kept for suffix in (".jpg", ".json")}
     assert tracker.senders() == ["web-new"]
+    with factory() as s:
+        assert list(s.scalars(select(LoginAttempt.ip))) == ["192.0.2.11"]
+        assert list(s.scalars(select(StaffSession.token_hash))) == ["live"]
+        assert list(s.scalars(select(StaffUser.username))) == ["koho"]  # accounts are the city's to remove
 
     assert all(n == 0 for n in run_retention(factory, settings, now).values())  # idempotent
 
@@ -248,6 +273,7 @@ def test_periods_are_configurable(tmp_path: Path) -> None:
         retention_unanswered_days=30,
         retention_closed_report_photos_days=60,
         retention_unfollowed_line_days=3,
+        retention_login_attempts_days=5,
     )
     settings.ensure_dirs()
     migrate(settings.db_url)
@@ -261,6 +287,7 @@ def test_periods_are_configurable(tmp_path: Path) -> None:
     assert count(factory, Message) == 0 and count(factory, Unanswered) == 0
     assert count(factory, ReportPhoto, ReportPhoto.deleted_at.is_(None)) == 1  # only the open case's photo
     assert count(factory, LineUser) == 1 and counts["line_users"] == 2
+    assert count(factory, LoginAttempt) == 0  # 10 days old
     tracker.close()
     engine.dispose()
 
