@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import admin as admin_cli
 from bot.cli import citydata, core, eval_cmd, kb
+from bot.cli import db as db_cli
 from bot.cli import line as line_cli
 from bot.cli import reports as reports_cli
 from bot.cli import retention as retention_cli
@@ -21,6 +22,7 @@ app.add_typer(citydata.app, name="data", help="ごみ・当番医・担当課・
 app.add_typer(line_cli.app, name="line", help="LINE 公式アカウント (リッチメニュー)")
 app.add_typer(reports_cli.app, name="reports", help="住民からの通報 (書き出し・お知らせの再送)")
 app.add_typer(admin_cli.app, name="admin", help="管理画面のアカウント (作成・パスワード再設定)")
+app.add_typer(db_cli.app, name="db", help="データベースのスキーマ (版の確認・更新)")
 app.add_typer(retention_cli.app, name="retention", help="個人データの保存期間 (削除の実行)")
 
 

@@ -25,7 +25,8 @@ def run_command(as_json: bool = typer.Option(False, "--json", help="print the co
     typer.echo(
         f"保存期間: メッセージ {s.retention_messages_days}日, 未回答 {s.retention_unanswered_days}日, "
         f"完了した通報の写真 {s.retention_closed_report_photos_days}日, "
-        f"LINE ブロック後 {s.retention_unfollowed_line_days}日"
+        f"LINE ブロック後 {s.retention_unfollowed_line_days}日, "
+        f"管理画面のサインイン記録 {s.retention_login_attempts_days}日"
     )
     for kind, count in counts.items():
         typer.echo(f"  {kind}: {count} 件削除 (deleted)")

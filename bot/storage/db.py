@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -9,9 +10,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Engine, MetaData, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -45,8 +47,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another's 
 def make_engine(url: str, **kwargs: object) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = _sqlite_path(url)
+        if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
@@ -129,8 +131,71 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return cfg
 
 
+MIGRATION_LOCK_KEY = 0x6D61646F  # PostgreSQL advisory lock taken by every migrating process ("mado")
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The database file of a SQLite URL; None for an in-memory database."""
+    if "///" not in url:
+        return None
+    path = url.split("///", 1)[1]
+    return path if path and path != ":memory:" else None
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Let one process at a time migrate; the others wait, then find the schema current and do nothing.
+
+    Every process of the stack migrates as it starts (each gateway worker, the LINE worker, CLI commands), so on
+    a new database they start together. Without this lock 3 of 4 concurrent upgrades of an empty database failed
+    ("table faq_entries already exists" on SQLite, a duplicate `pg_type` key on PostgreSQL; 2026-12-06).
+    SQLite: an exclusive `flock` on `<database file>.migrate-lock` beside it. PostgreSQL: a session advisory
+    lock on its own connection, released when that connection closes even if this process dies."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if path is None:
+            yield
+            return
+        lock_file = Path(path + ".migrate-lock")
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with lock_file.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    finally:
+        engine.dispose()
+
+
+def schema_revisions(url: str) -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, the newest revisions this code knows); equal when current."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current, heads
+
+
 def migrate(url: str) -> None:
-    """Bring the database schema to the newest revision (idempotent)."""
+    """Bring the database schema to the newest revision (idempotent; safe from several processes at once)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "heads")
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), "heads")
