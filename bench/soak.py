@@ -86,10 +86,10 @@ class Soak:
         Residents' conversations are short; one conversation kept going for the whole run measures something
         else: each Rasa turn replays the session so far, so turn 400 of one session took 557 ms against 108 ms
         for turns 1-50 (2026-12-06), and the soak's chat latency then grew with the run's length."""
-        pool, i = questions(), n * 11
-        sender = ""
+        pool, start = questions(), n * 11
+        i, sender = start, ""
         while time.monotonic() < self.stop_at:
-            if i % TURNS_PER_CONVERSATION == (n * 11) % TURNS_PER_CONVERSATION:
+            if (i - start) % TURNS_PER_CONVERSATION == 0:
                 sender = f"soak-{n}-{uuid.uuid4().hex[:8]}"
             text = pool[i % len(pool)]
             i += 1

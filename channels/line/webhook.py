@@ -121,9 +121,9 @@ class WebhookHandler:
         return await self.handle(body, signature_header, secret)
 
     async def handle(
-        self, body: bytes, signature_header: str | None, secret: str | None = None
+        self, body: bytes, signature_header: str | None, secret: str
     ) -> tuple[int, dict[str, str]]:
-        if not signature.verify(self.channel_secret() if secret is None else secret, body, signature_header):
+        if not signature.verify(secret, body, signature_header):
             log.warning("LINE webhook with a missing or invalid signature refused (%d bytes)", len(body))
             return 401, {"detail": "invalid signature"}
         try:
