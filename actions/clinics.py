@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.garbage import city, latest_text
 from actions.runtime import meta, runtime
-from bot.storage.citydata_store import CityData, current_store
+from bot.live_citydata import CityData, current_store
 from knowledge.clinics import Clinic, DutyDay
 from knowledge.dates import format_day, parse_day_range
 

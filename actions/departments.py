@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.garbage import city, latest_text
 from actions.runtime import meta, runtime
-from bot.storage.citydata_store import current_store
+from bot.live_citydata import current_store
 from knowledge.dates import format_day
 from knowledge.departments import Department, is_open, next_open
 

@@ -14,8 +14,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import city_today, meta, runtime
+from bot.live_citydata import CityData, current_store
 from bot.storage import conversations
-from bot.storage.citydata_store import CityData, current_store
 from bot.storage.db import transaction
 from knowledge.dates import format_day, parse_day_range
 

@@ -13,8 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.runtime import runtime
-from bot.photos import PhotoStore
-from bot.reports_service import (
+from bot.reports.photos import PhotoStore
+from bot.reports.service import (
     CategoryTable,
     load_categories,
 )

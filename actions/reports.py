@@ -1,7 +1,7 @@
 """Resident reports: `validate_report_form`, the form's custom questions, `action_submit_report`,
 `action_cancel_form` and `action_report_status`.
 
-Slot values (docs/contracts.md): `report_category` a category code (bot/report_categories.py);
+Slot values (docs/contracts.md): `report_category` a category code (bot/reports/categories.py);
 `report_photos` a list of photo ids or "skip"; `report_location` "lat,lon" optionally followed by a space and
 the address/landmark, or the typed address, or "skip"; `report_description` text; `report_confirm` "yes"/"no".
 """
@@ -41,7 +41,7 @@ from actions.report_parsing import (
     warned_in_this_form,
 )
 from actions.runtime import message_metadata, meta, runtime
-from bot.reports_service import (
+from bot.reports.service import (
     MAX_PHOTOS,
     OTHER,
     ReportDraft,

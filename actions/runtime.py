@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.live_citydata import current_store
+from bot.live_search import LiveSearcher
 from bot.settings import Settings, load_settings
-from bot.storage.citydata_store import current_store
 from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.live_index import LiveSearcher
 from knowledge.embedders import make_embedder
 
 

@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from actions.runtime import Runtime, install
-from bot.storage.citydata_store import CityDataStore, install_store, local_now
+from bot.live_citydata import CityDataStore, install_store, local_now
 
 
 def city_store(rt: Runtime) -> CityDataStore:

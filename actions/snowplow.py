@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.garbage import AREA_KEY, city, latest_text, remember_area, remembered_area
 from actions.runtime import meta, runtime
+from bot.live_citydata import CITY_TZ, current_store
 from bot.storage import citydata
-from bot.storage.citydata_store import CITY_TZ, current_store
 from knowledge.snowplow import in_season, last_plowed, match_area
 
 LOOKBACK = timedelta(hours=24)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bench import chatload, report, searchscale
 from bench.stats import tree_rss_mb
-from bot import training
-from bot.devstack import start_stack
+from bot.run import training
+from bot.run.devstack import start_stack
 from bot.settings import REPO_ROOT
 
 OUT = REPO_ROOT / "var" / "bench"

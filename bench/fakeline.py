@@ -3,7 +3,7 @@
 Only what the gateway's sender calls while answering text: `POST /v2/bot/message/reply` (a reply token works
 once) and `POST /v2/bot/message/push` (an `X-Line-Retry-Key` already accepted answers 409). Every delivery is
 recorded with its arrival time, so a benchmark can tell delivered, duplicated and how long processing took.
-(The tests' fake, tests/channels/line/fake_line.py, adds fault injection and message-limit checks.)
+(The tests' fake, tests/support/fake_line.py, adds fault injection and message-limit checks.)
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from bench.fakeline import FakeLineServer
 from bench.report import rss_line
 from bench.stats import percentiles, tree_rss_mb
 from bench.webhook import TOKEN, event_of, line_env, sign, text_event
-from bot.devstack import start_stack
+from bot.run.devstack import start_stack
 from bot.settings import REPO_ROOT
 
 OUT = REPO_ROOT / "var" / "bench"

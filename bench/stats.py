@@ -33,7 +33,7 @@ def rss_mb(pid: int | None = None) -> float:
 
 
 ROLES = (  # (what the command line contains, the name shown); first match wins
-    ("bot.line_runner", "line-worker"),
+    ("bot.line.process", "line-worker"),
     ("rasa run", "rasa"),
     ("/rasa ", "rasa"),
     ("actions.server", "actions"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.devstack import start_stack
+from bot.run.devstack import start_stack
 from bot.settings import REPO_ROOT
 
 LONG_TURNS = 120  # one resident who keeps talking: Rasa replays the whole session's events on every turn

@@ -16,14 +16,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from bot import admin as staff_console
-from bot import line_worker, reminder_job, report_upkeep, retention
 from bot.api import chat, open311, snowplow, uploads
-from bot.chat import ChatService, RasaClient
+from bot.api import widget as web_widget
+from bot.chat import ChatService
 from bot.limits import BodyLimitMiddleware, default_limits
+from bot.line import worker as line_worker
 from bot.privacy import install_log_masking
+from bot.rasa import RasaClient
+from bot.reminders import job as reminder_job
+from bot.reports import upkeep as report_upkeep
+from bot.run import retention
 from bot.settings import Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
-from channels.web import api as web_widget
 from channels.web import ratelimit
 
 log = logging.getLogger(__name__)

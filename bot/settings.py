@@ -55,20 +55,20 @@ class Settings(BaseSettings):
     # A fixed "now" (city local time, ISO 8601) for the city-data answers of the action server: rehearsals and
     # tests of date-dependent answers. Unset = the real clock; refused in production.
     clock: datetime | None = None
-    # Resident reports (bot/reports_service.py, bot/photos.py, actions/reports.py)
+    # Resident reports (bot/reports/service.py, bot/reports/photos.py, actions/reports.py)
     road_emergency_phone: str = "0120-000-724"  # 24h road line (city.json road_emergency), said first
     water_emergency_phone: str = "000-0000-1190"  # 24h water-leak line (often the same call centre)
     photo_max_bytes: int = 10 * 1024 * 1024
     photo_max_pixels: int = 20_000_000
     report_categories_file: Path = REPO_ROOT / "knowledge" / "data" / "city" / "report_categories.json"
-    # Retention (bot/retention.py, docs/privacy.md): days personal data is kept, enforced daily
+    # Retention (bot/run/retention.py, docs/privacy.md): days personal data is kept, enforced daily
     retention_messages_days: int = Field(default=180, ge=1)  # messages and feedback
     retention_unanswered_days: int = Field(default=365, ge=1)  # the unanswered-question log
     retention_closed_report_photos_days: int = Field(default=365, ge=1)  # photos of closed reports
     retention_unfollowed_line_days: int = Field(default=30, ge=1)  # LINE id + conversation after unfollow
     retention_login_attempts_days: int = Field(default=90, ge=1)  # console sign-ins (staff IP addresses)
 
-    # LINE inbox: seconds after which an event whose worker died is taken over (bot/line_worker.py)
+    # LINE inbox: seconds after which an event whose worker died is taken over (bot/line/worker.py)
     line_lease_s: float = Field(default=30.0, ge=5.0, le=50.0)
     # Who processes the LINE inbox: "inline" = each gateway process (one-process set-ups, tests); "process" = a
     # separate `madoguchi line-worker` process (the launcher's choice), so webhook acknowledgements never wait

@@ -20,6 +20,9 @@ hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=No
 hypothesis_settings.register_profile("explore", max_examples=1000, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
+# Fixtures shared by tests in several folders (the console, the LINE channel, the widget).
+pytest_plugins = ["tests.support.admin", "tests.support.line", "tests.support.web"]
+
 PG_ADMIN_URL = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from bot.admin import inbox, integrations
+from bot.admin import integrations, unanswered_clusters
 from bot.admin.faq_forms import LABELS, LINE_TEXT_LIMIT, FaqForm, entry_changes, new_id
 from bot.admin.pages import audit, render, render_error
 from bot.admin.security import AdminRoute, Staff, require
@@ -120,10 +120,10 @@ def _form_page(
 @router.get("/new", response_class=HTMLResponse)
 def new_form(request: Request, staff: Writer, from_ids: Annotated[str, Query(alias="from")] = "") -> Response:
     form = FaqForm()
-    ids = inbox.parse_ids(from_ids)
+    ids = unanswered_clusters.parse_ids(from_ids)
     if ids:
         with request.app.state.session_factory() as session:
-            texts = inbox.texts_in_order(session, ids)
+            texts = unanswered_clusters.texts_in_order(session, ids)
         if texts:
             form.question, form.alt_questions = texts[0], "\n".join(texts[1:])
     return _form_page(request, staff, form, "new", from_ids=",".join(map(str, ids)))
@@ -133,7 +133,7 @@ def new_form(request: Request, staff: Writer, from_ids: Annotated[str, Query(ali
 async def create(request: Request, staff: Writer) -> Response:
     data = await request.form()
     form = FaqForm.from_form(data)
-    from_ids = inbox.parse_ids(str(data.get("from_ids", "")))
+    from_ids = unanswered_clusters.parse_ids(str(data.get("from_ids", "")))
     form.id = form.id.strip() or new_id()
     entry = form.to_entry()
     if entry is None:
@@ -144,7 +144,7 @@ async def create(request: Request, staff: Writer) -> Response:
             if session.get(FaqRow, entry.id) is not None:
                 return "この ID はすでに使われています。別の ID にしてください。"
             faq_repo.save_entry(session, entry, actor=staff.username)
-            resolved = inbox.set_status(session, from_ids, "resolved", entry.id)
+            resolved = unanswered_clusters.set_status(session, from_ids, "resolved", entry.id)
             accounts.audit(
                 session,
                 staff.username,

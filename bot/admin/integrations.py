@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from fastapi import FastAPI
 
-from bot.storage.live_index import LiveSearcher
+from bot.live_search import LiveSearcher
 from knowledge.embedders import Embedder
 from knowledge.search import Hit
 
@@ -26,7 +26,7 @@ def _has(module: str) -> bool:
 
 
 def reports_available() -> bool:
-    return _has("bot.storage.reports") and _has("bot.reports_service")
+    return _has("bot.storage.reports") and _has("bot.reports.service")
 
 
 def line_available() -> bool:
@@ -95,7 +95,7 @@ def report_categories(app: FastAPI):  # type: ignore[no-untyped-def]
     """The reports concern's category table (labels, departments), or None when not available."""
     if not reports_available():
         return None
-    from bot.report_categories import load_categories
+    from bot.reports.categories import load_categories
 
     try:
         return load_categories(app.state.settings.report_categories_file)

@@ -1,5 +1,5 @@
 """Resident reports for staff: filtered list (works offline) and map, detail with photos, status changes
-that notify the resident (through bot.reports_service), duplicate merge, CSV/GeoJSON export.
+that notify the resident (through bot.reports.service), duplicate merge, CSV/GeoJSON export.
 
 Only mounted when the reports concern is installed; admin and report handlers change, viewers read."""
 
@@ -51,7 +51,7 @@ def report_list(
 ) -> Response:
     if not integrations.reports_available():
         return _unavailable(request)
-    from bot.reports_export import to_jst, utc_range
+    from bot.reports.export import to_jst, utc_range
     from bot.storage import reports as repo
 
     categories = integrations.report_categories(request.app)
@@ -108,8 +108,8 @@ def report_list(
 
 
 def _detail_context(request: Request, report_id: int, pii: Pii) -> dict[str, Any] | None:
-    from bot.reports_export import to_jst
-    from bot.reports_service import OUT_OF_SCOPE_REASONS, TRANSITIONS
+    from bot.reports.export import to_jst
+    from bot.reports.service import OUT_OF_SCOPE_REASONS, TRANSITIONS
     from bot.storage import reports as repo
 
     categories = integrations.report_categories(request.app)
@@ -169,7 +169,7 @@ def export(
 ) -> Response:
     if not integrations.reports_available() or fmt not in ("csv", "geojson"):
         return _unavailable(request)
-    from bot.reports_export import export_csv, export_geojson, geojson_bytes
+    from bot.reports.export import export_csv, export_geojson, geojson_bytes
 
     pii = Pii(request, staff, f"reports.{fmt}")
     d1, d2 = _dates(start, end)
@@ -217,8 +217,8 @@ async def change_status(
 ) -> Response:
     if not integrations.reports_available():
         return _unavailable(request)
-    from bot.reports_service import LinePushNotifier, TransitionError
-    from bot.reports_service import change_status as service_change
+    from bot.reports.service import LinePushNotifier, TransitionError
+    from bot.reports.service import change_status as service_change
 
     app = request.app
     notifier = LinePushNotifier(app.state.session_factory, app.state.settings)
@@ -266,7 +266,7 @@ async def change_status(
 def review_photo(
     request: Request, report_id: int, photo_id: str, staff: Handler, reviewed: Annotated[str, Form()] = "1"
 ) -> Response:
-    from bot.reports_service import mark_photo_reviewed
+    from bot.reports.service import mark_photo_reviewed
 
     if mark_photo_reviewed(
         request.app.state.session_factory, report_id, photo_id, staff.username, reviewed == "1"
@@ -282,7 +282,7 @@ def photo(request: Request, report_id: int, photo_id: str, staff: Reader) -> Res
         return _unavailable(request)
     from sqlalchemy import select
 
-    from bot.photos import PhotoStore
+    from bot.reports.photos import PhotoStore
     from bot.storage.reports import ReportPhoto
 
     with request.app.state.session_factory() as session:

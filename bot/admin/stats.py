@@ -111,9 +111,9 @@ def top_faq(session: Session, start: datetime, limit: int = 10) -> Table:
 
 
 def top_unanswered(app, session: Session, limit: int = 10) -> Table:  # type: ignore[no-untyped-def]
-    from bot.admin import inbox
+    from bot.admin import unanswered_clusters
 
-    clusters = inbox.build_clusters(app, session, with_closest=False, limit=limit)
+    clusters = unanswered_clusters.build_clusters(app, session, with_closest=False, limit=limit)
     return Table(
         "top_unanswered",
         "多い未回答の質問(似た質問をまとめて)",

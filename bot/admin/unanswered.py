@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from bot.admin import inbox
+from bot.admin import unanswered_clusters
 from bot.admin.pages import audit, csv_response, render
 from bot.admin.security import AdminRoute, Staff, require
 from bot.storage import accounts, faq_repo
@@ -26,12 +26,12 @@ Writer = Annotated[Staff, require("unanswered.write")]
 
 @router.get("", response_class=HTMLResponse)
 async def inbox_page(request: Request, staff: Reader, strength: str = "normal", done: str = "") -> Response:
-    strength = strength if strength in inbox.STRENGTHS else "normal"
+    strength = strength if strength in unanswered_clusters.STRENGTHS else "normal"
 
     def load() -> tuple:
         with request.app.state.session_factory() as session:
-            clusters = inbox.build_clusters(request.app, session, strength)
-            low = inbox.low_rated(session)
+            clusters = unanswered_clusters.build_clusters(request.app, session, strength)
+            low = unanswered_clusters.low_rated(session)
             counts = dict(
                 session.execute(select(Unanswered.status, func.count()).group_by(Unanswered.status)).all()
             )
@@ -47,7 +47,7 @@ async def inbox_page(request: Request, staff: Reader, strength: str = "normal", 
         low=low,
         counts=counts,
         strength=strength,
-        strengths=inbox.STRENGTH_LABELS,
+        strengths=unanswered_clusters.STRENGTH_LABELS,
         flash=messages.get(done),
     )
 
@@ -55,7 +55,7 @@ async def inbox_page(request: Request, staff: Reader, strength: str = "normal", 
 @router.post("/dismiss")
 def dismiss(request: Request, staff: Writer, ids: Annotated[str, Form()]) -> Response:
     with transaction(request.app.state.session_factory) as session:
-        changed = inbox.set_status(session, inbox.parse_ids(ids), "dismissed")
+        changed = unanswered_clusters.set_status(session, unanswered_clusters.parse_ids(ids), "dismissed")
         accounts.audit(session, staff.username, "unanswered.dismiss", ids[:200], {"ids": changed}, staff.ip)
     return RedirectResponse("/admin/unanswered?done=dismissed", status_code=303)
 
@@ -64,7 +64,7 @@ def dismiss(request: Request, staff: Writer, ids: Annotated[str, Form()]) -> Res
 def attach(
     request: Request, staff: Writer, ids: Annotated[str, Form()], faq_id: Annotated[str, Form(max_length=80)]
 ) -> Response:
-    id_list = inbox.parse_ids(ids)
+    id_list = unanswered_clusters.parse_ids(ids)
     with transaction(request.app.state.session_factory) as session:
         entry = faq_repo.get_entry(session, faq_id.strip())
         if entry is None:
@@ -77,12 +77,12 @@ def attach(
                 message=f"FAQ「{faq_id}」は見つかりません。ID を確かめてください。",
             )
         known = set(entry.search_questions())
-        added = [t for t in inbox.texts_in_order(session, id_list) if t not in known]
+        added = [t for t in unanswered_clusters.texts_in_order(session, id_list) if t not in known]
         if added:
             faq_repo.save_entry(
                 session, replace(entry, alt_questions=[*entry.alt_questions, *added]), actor=staff.username
             )
-        changed = inbox.set_status(session, id_list, "resolved", entry.id)
+        changed = unanswered_clusters.set_status(session, id_list, "resolved", entry.id)
         accounts.audit(
             session, staff.username, "unanswered.attach", entry.id, {"ids": changed, "added": added}, staff.ip
         )
@@ -91,9 +91,9 @@ def attach(
 
 @router.get("/export.csv")
 async def export(request: Request, staff: Reader, strength: str = "normal") -> Response:
-    def load() -> list[inbox.ClusterView]:
+    def load() -> list[unanswered_clusters.ClusterView]:
         with request.app.state.session_factory() as session:
-            return inbox.build_clusters(request.app, session, strength, with_closest=True)
+            return unanswered_clusters.build_clusters(request.app, session, strength, with_closest=True)
 
     clusters = await run_in_threadpool(load)
     audit(request, staff, "unanswered.export", "csv", {"clusters": len(clusters)})

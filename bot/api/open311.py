@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from bot.api import open311_docs as docs
 from bot.deps import FactoryDep, SettingsDep
-from bot.photos import PhotoStore
 from bot.privacy import mask_pii
-from bot.report_categories import CategoryTable, load_categories
-from bot.reports_export import JST, to_jst
-from bot.reports_service import ReportDraft, submit_report
+from bot.reports.categories import CategoryTable, load_categories
+from bot.reports.export import JST, to_jst
+from bot.reports.photos import PhotoStore
+from bot.reports.service import ReportDraft, submit_report
 from bot.storage import reports as repo
 from bot.storage.db import transaction
 from bot.storage.reports import CLOSED_STATUSES, DUPLICATE, OPEN_STATUSES, Report, ReportPhoto

@@ -8,8 +8,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from bot.deps import FactoryDep, SettingsDep
-from bot.photos import PhotoRejected, PhotoStore, PhotoStoreUnavailable
-from bot.reports_service import record_staff_alert
+from bot.reports.photos import PhotoRejected, PhotoStore, PhotoStoreUnavailable
+from bot.reports.service import record_staff_alert
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
 PHOTO_TYPES = "image/jpeg, image/png, image/webp"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot import training
 from bot.cli.context import open_context
+from bot.run import training
 from bot.settings import load_settings
 from bot.storage import faq_repo
 from bot.storage.db import transaction
@@ -18,7 +18,7 @@ def progress_bar() -> Progress:
 
 def up(workers: int = typer.Option(1, min=1, max=8, help="gateway workers and Rasa instances")) -> None:
     """Rasa・アクションサーバー・ゲートウェイを起動します (start the whole stack)."""
-    from bot.launcher import run
+    from bot.run.launcher import run
 
     settings = load_settings()
     if training.train(settings.model_dir):
@@ -50,7 +50,7 @@ def seed() -> None:
 
 def index() -> None:
     """FAQ 検索インデックスを作成します(埋め込みはキャッシュされます)."""
-    from bot.storage.live_index import LiveSearcher
+    from bot.live_search import LiveSearcher
     from knowledge.embedders import make_embedder
 
     ctx = open_context()

@@ -9,7 +9,7 @@ import typer
 
 from bot.settings import load_settings
 from channels.line import richmenu
-from channels.line.sender import LineApiError, LineSender, LineUnavailable
+from channels.line.client import LineApiError, LineClient, LineUnavailable
 
 app = typer.Typer(no_args_is_help=True)
 richmenu_app = typer.Typer(no_args_is_help=True, help="リッチメニュー (rich menu)")
@@ -54,7 +54,7 @@ def upload(
     data, content_type = _image(definition, image, font)
 
     async def run() -> str:
-        async with LineSender(token, settings.line_api_base_url, settings.line_data_api_base_url) as sender:
+        async with LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url) as sender:
             return await richmenu.upload(sender, definition, data, content_type, make_default=default)
 
     try:

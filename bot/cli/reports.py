@@ -32,8 +32,8 @@ def export(
     mask: bool = typer.Option(False, "--mask", help="mask phone numbers, house numbers… in the text"),
 ) -> None:
     """通報を期間で書き出します (CSV または GeoJSON)."""
-    from bot.report_categories import load_categories
-    from bot.reports_export import export_csv, export_geojson, geojson_bytes
+    from bot.reports.categories import load_categories
+    from bot.reports.export import export_csv, export_geojson, geojson_bytes
 
     start, end = _date(from_, "--from"), _date(to, "--to")
     if end < start:
@@ -56,8 +56,8 @@ def export(
 @app.command("notify")
 def notify(limit: int = typer.Option(100, help="at most this many notifications")) -> None:
     """LINE への状況のお知らせのうち、送れていないものを再送します (same retry key: never twice)."""
-    from bot.report_categories import load_categories
-    from bot.reports_service import LinePushNotifier, retry_pending_notifications
+    from bot.reports.categories import load_categories
+    from bot.reports.service import LinePushNotifier, retry_pending_notifications
 
     ctx = open_context()
     sent = retry_pending_notifications(
@@ -72,8 +72,8 @@ def notify(limit: int = typer.Option(100, help="at most this many notifications"
 @app.command("replay-spool")
 def replay_spool() -> None:
     """データベース障害中に一時保存した通報を登録します."""
-    from bot.report_categories import load_categories
-    from bot.reports_service import replay_spool as replay
+    from bot.reports.categories import load_categories
+    from bot.reports.service import replay_spool as replay
 
     ctx = open_context()
     outcomes = replay(

@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("run")
 def run_command(as_json: bool = typer.Option(False, "--json", help="print the counts as JSON")) -> None:
     """保存期間を過ぎた個人データを削除します (delete personal data past its retention period)."""
-    from bot.retention import run_retention
+    from bot.run.retention import run_retention
 
     ctx = open_context()
     counts = run_retention(ctx.factory, ctx.settings)

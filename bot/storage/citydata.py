@@ -2,7 +2,7 @@
 
 - ``city_datasets``: the files of one import (garbage 5374 set, clinic roster, departments, snowplow
   areas) stored whole, validated by the ``knowledge`` loaders before the row is written; the newest
-  row per kind is live in every process (see :mod:`bot.storage.citydata_store`).
+  row per kind is live in every process (see :mod:`bot.live_citydata`).
 - ``snowplow_positions``: GPS fixes posted by plow vehicles (UTC, naive).
 - ``reminder_subscriptions``: residents who asked for a push the evening before collection day
   (``garbage``) or when their area has been plowed (``snowplow``).

@@ -1,5 +1,5 @@
 """Resident reports (通報): cases, their photos, every status change, the yearly case-number sequence, and
-alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports_service`."""
+alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports.service`."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class ReportPhoto(Base):
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)  # only reviewed photos are ever public
     reviewed_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # retention (bot/retention.py, migration 0006_photo_retention): when the file was deleted, else NULL
+    # retention (bot/run/retention.py, migration 0006_photo_retention): when the file was deleted, else NULL
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 

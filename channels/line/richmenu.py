@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from channels.line.sender import LineSender
+from channels.line.client import LineClient
 
 DEFINITION = Path(__file__).with_name("richmenu.json")
 FONT_CANDIDATES = (
@@ -105,7 +105,7 @@ def render_image(definition: dict[str, Any], font_path: str | None = None) -> tu
 
 
 async def upload(
-    sender: LineSender, definition: dict[str, Any], image: bytes, content_type: str, make_default: bool = True
+    sender: LineClient, definition: dict[str, Any], image: bytes, content_type: str, make_default: bool = True
 ) -> str:
     """Create the menu, upload its image, and (by default) make it every friend's menu; returns its id."""
     validate(definition)

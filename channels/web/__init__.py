@@ -1,5 +1,6 @@
 """Web widget edge: the embeddable script and page, its small APIs, CORS and the chat rate limit.
 
-`channels.web.api.install(app)` registers everything; `channels.web.ratelimit.chat_rate_limit` is the
-dependency the gateway attaches to `POST /api/v1/chat`.
+The routes that need the gateway's state (widget script and page, widget config, history, feedback,
+furigana) live in `bot/api/widget.py`; `channels.web.ratelimit.chat_rate_limit` is the dependency the gateway
+attaches to `POST /api/v1/chat`.
 """

@@ -18,8 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reports as ra
 from actions.runtime import Runtime, install
-from bot.photos import PhotoStore
-from bot.reports_service import change_status
+from bot.reports.photos import PhotoStore
+from bot.reports.service import change_status
 from bot.settings import Settings, load_settings
 from bot.storage import reports as repo
 from bot.storage.db import make_engine, migrate, session_factory

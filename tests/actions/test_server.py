@@ -7,8 +7,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from actions.server import city_store
+from bot.live_citydata import local_now
 from bot.settings import load_settings
-from bot.storage.citydata_store import local_now
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
 

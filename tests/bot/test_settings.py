@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.line_worker import LineOptions
+from bot.line.worker import LineOptions
 from bot.settings import Settings
 
 LONG_SECRET = "a-long-random-production-secret-0123456789"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.launcher import free_port
+from bot.run.launcher import free_port
 from bot.settings import load_settings
 from bot.storage import accounts, conversations, faq_repo
 from bot.storage.db import transaction
@@ -149,7 +149,7 @@ def _login(browser: Any, console: Console, username: str, width: int = 1280) -> 
 
 def _chat_path_searcher(console: Console) -> Any:
     """A LiveSearcher of its own, like the one the action server holds in another process."""
-    from bot.storage.live_index import LiveSearcher
+    from bot.live_search import LiveSearcher
     from knowledge.embedders import make_embedder
 
     searcher = LiveSearcher(console.app.state.session_factory, make_embedder("hashing"))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot.launcher import free_port
+from bot.run.launcher import free_port
 from bot.settings import Settings
 
 pytestmark = pytest.mark.browser

@@ -30,10 +30,12 @@ ACTIONS_MAY_USE_BOT = (
     "bot.storage",
     "bot.settings",
     "bot.privacy",
-    "bot.line_push",
-    "bot.photos",
-    "bot.reports_service",
-    "bot.reminders",
+    "bot.line.push",
+    "bot.reports.photos",
+    "bot.reports.service",
+    "bot.reminders.delivery",
+    "bot.live_citydata",
+    "bot.live_search",
 )
 
 

@@ -14,13 +14,13 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.devstack import StackProcess
 from bot.privacy import pseudonym
+from bot.run.devstack import StackProcess
 from bot.settings import load_settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.line_inbox import PENDING, PROCESSING, LineInboxRow
-from channels.line.sender import retry_key
-from tests.channels.line.fake_line import FakeLine, signed_headers, webhook_body
+from channels.line.client import retry_key
+from tests.support.fake_line import FakeLine, signed_headers, webhook_body
 
 CHANNEL_SECRET = "e2e-channel-secret"
 ACCESS_TOKEN = "e2e-access-token"

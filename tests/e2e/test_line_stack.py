@@ -20,9 +20,8 @@ from sqlalchemy import func, select
 
 from bot.storage.line_inbox import DONE, LineInboxRow
 from bot.storage.models import FaqRow, Message
-from channels.line.sender import retry_key
+from channels.line.client import retry_key
 from channels.line.signature import sign
-from tests.channels.line.fake_line import FakeLine, text_event, webhook_body
 from tests.e2e.conftest import Stack
 from tests.e2e.stack_support import (
     CHANNEL_SECRET,
@@ -35,6 +34,7 @@ from tests.e2e.stack_support import (
     texts_of,
     wait_line_idle,
 )
+from tests.support.fake_line import FakeLine, text_event, webhook_body
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 

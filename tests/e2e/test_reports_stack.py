@@ -11,11 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.devstack import MADOGUCHI
-from bot.photos import PhotoStore
+from bot.reports.photos import PhotoStore
+from bot.run.devstack import MADOGUCHI
 from bot.settings import REPO_ROOT, load_settings
 from bot.storage.reports import Report, ReportEvent, ReportPhoto
-from tests.channels.line.fake_line import FakeLine, event, text_event
 from tests.e2e.conftest import Stack
 from tests.e2e.stack_support import (
     assert_no_metadata,
@@ -25,6 +24,7 @@ from tests.e2e.stack_support import (
     sender_key,
     stack_db,
 )
+from tests.support.fake_line import FakeLine, event, text_event
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 

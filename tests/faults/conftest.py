@@ -1,5 +1,5 @@
 """Fixtures for the fault-injection tests (helpers in fault_support.py; the fake LINE API is the channel
-tests' tests/channels/line/fake_line.py)."""
+tests' tests/support/fake_line.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 sys.path.append(str(Path(__file__).parent))
 sys.path.append(str(Path(__file__).resolve().parents[1] / "channels" / "line"))
 
-from fake_line import FakeLine  # noqa: E402
 from fault_support import ACCESS_TOKEN, PrivateCluster, pg_bindir  # noqa: E402
+
+from tests.support.fake_line import FakeLine  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fake_line import FakeLine
 from fastapi import FastAPI
 
 from bot.chat import ChatService
-from bot.launcher import free_port
+from bot.run.launcher import free_port
 from bot.settings import load_settings
-from channels.line.sender import RetryPolicy
+from channels.line.client import RetryPolicy
+from tests.support.fake_line import FakeLine
 
 CHANNEL_SECRET = "fault-channel-secret"
 ACCESS_TOKEN = "fault-access-token"

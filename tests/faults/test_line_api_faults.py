@@ -4,7 +4,7 @@ growing delays and reaches the resident exactly once.
 The sender and worker are also tested call by call in tests/channels/line; this is the whole gateway (webhook ->
 inbox -> worker -> retrying sender) against the loopback fake LINE API with faults queued on both endpoints.
 Replies get 5xx and 429 here; a reply that hangs and lands late is the sender's own concern
-(tests/channels/line/test_line_sender.py).
+(tests/channels/line/test_client.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from collections import Counter
 from pathlib import Path
 
 import anyio
-from fake_line import FakeLine, signed_headers, text_event, webhook_body
 from fastapi.testclient import TestClient
 from fault_support import ACCESS_TOKEN, CHANNEL_SECRET, StubRasa, gateway_app
 from sqlalchemy import select
 
 from bot.storage.line_inbox import LineInboxRow
 from channels.line import messages as lm
-from channels.line.sender import LineSender, RetryPolicy, retry_key
+from channels.line.client import LineClient, RetryPolicy, retry_key
+from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
 
 STALE_MS = 120_000  # older than a reply token lives: answered by push
 
@@ -81,7 +81,7 @@ def test_backoff_grows_and_honours_retry_after(fake_line: FakeLine) -> None:
         slept.append(seconds)
 
     async def go() -> None:
-        async with LineSender(
+        async with LineClient(
             ACCESS_TOKEN, fake_line.base_url, fake_line.base_url, policy, sleep=record
         ) as sender:
             await sender.push("U" + "5" * 32, lm.text_messages(["テスト"]), "event-backoff")

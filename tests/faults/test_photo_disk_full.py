@@ -12,7 +12,6 @@ import types
 from pathlib import Path
 
 import pytest
-from fake_line import FakeLine, event, signed_headers, text_event, webhook_body
 from fastapi.testclient import TestClient
 from fault_support import CHANNEL_SECRET, StubRasa, gateway_app
 from PIL import Image
@@ -22,10 +21,11 @@ from sqlalchemy import select
 
 from actions import reports as report_actions
 from actions.runtime import Runtime, install
-from bot import photos
-from bot.photos import MSG_UNAVAILABLE, PhotoStore
+from bot.reports import photos
+from bot.reports.photos import MSG_UNAVAILABLE, PhotoStore
 from bot.storage import reports as repo
 from bot.storage.reports import Report, ReportPhoto, StaffAlert
+from tests.support.fake_line import FakeLine, event, signed_headers, text_event, webhook_body
 
 FULL_ID = "f" * 32
 

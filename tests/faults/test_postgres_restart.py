@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fake_line import FakeLine, signed_headers, text_event, webhook_body
 from fault_support import (
     CHANNEL_SECRET,
     OPEN311_KEY,
@@ -36,7 +35,8 @@ from bot.storage.db import make_engine, session_factory
 from bot.storage.line_inbox import LineInboxRow
 from bot.storage.models import Message
 from bot.storage.reports import Report
-from channels.line.sender import RetryPolicy
+from channels.line.client import RetryPolicy
+from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from fake_line import FakeLine, signed_headers, text_event, webhook_body
 from fault_support import ACCESS_TOKEN, CHANNEL_SECRET
 from sqlalchemy import text
 
 from bot.chat import UNAVAILABLE
-from bot.devstack import StackError, StackProcess, start_stack
+from bot.run.devstack import StackError, StackProcess, start_stack
 from tests.e2e.stack_support import stack_db
+from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 

@@ -69,8 +69,8 @@ def make_gateway(settings: Settings, rasa: Any | None = None) -> FastAPI:
 
 def seed_reports(app: FastAPI, count: int) -> list[str]:
     """A few resident reports (through the real service), so case lists are not empty; returns case numbers."""
-    from bot.report_categories import load_categories
-    from bot.reports_service import ReportDraft, submit_report
+    from bot.reports.categories import load_categories
+    from bot.reports.service import ReportDraft, submit_report
     from bot.storage.db import transaction
 
     table = load_categories(app.state.settings.report_categories_file)

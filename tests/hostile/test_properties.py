@@ -27,8 +27,8 @@ from bot.storage import faq_repo
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import FaqRow
 from knowledge.csvdata import CityDataError
-from knowledge.garbage import GarbageCalendar
-from knowledge.garbage_rules import WEEKDAY_CHARS, RuleSyntaxError, parse_schedule
+from knowledge.garbage.calendar import GarbageCalendar
+from knowledge.garbage.rules import WEEKDAY_CHARS, RuleSyntaxError, parse_schedule
 from knowledge.kb import FaqEntry
 from knowledge.kb_io import ALL_COLUMNS, read_kb_file, write_kb_file
 from knowledge.normalize import Normalizer, katakana_to_hiragana

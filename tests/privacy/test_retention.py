@@ -1,4 +1,4 @@
-"""Retention (`bot.retention`): every kind of personal data goes after its configured period and nothing
+"""Retention (`bot.run.retention`): every kind of personal data goes after its configured period and nothing
 sooner, on SQLite and PostgreSQL; the gateway runs it on a schedule; `madoguchi retention run` by hand."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-import bot.retention
+import bot.run.retention
 from bot.app import create_app
 from bot.cli import app as cli
-from bot.retention import run_retention
+from bot.run.retention import run_retention
 from bot.settings import Settings
 from bot.storage.accounts import LoginAttempt, StaffSession, StaffUser
 from bot.storage.citydata import ReminderDelivery, ReminderSubscription
@@ -299,7 +299,7 @@ def test_settings_refuse_a_period_under_a_day(tmp_path: Path) -> None:
 
 def test_the_gateway_runs_retention_on_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        bot.retention, "FIRST_RUN_DELAY_S", 0.05
+        bot.run.retention, "FIRST_RUN_DELAY_S", 0.05
     )  # production: 5 minutes after start, then daily
     settings = privacy_settings(tmp_path)
     app = create_app(settings)

@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from bot.devstack import StackError, StackProcess, start_stack
+from bot.run.devstack import StackError, StackProcess, start_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_line import signed_headers, text_event, webhook_body
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from channels.line.events import LineEvent
 from channels.line.webhook import WebhookFastPath, WebhookHandler, make_router
+from tests.support.fake_line import signed_headers, text_event, webhook_body
 
 SECRET = "paths-secret"
 CAP = 4096

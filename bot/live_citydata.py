@@ -1,0 +1,153 @@
+"""The live city data of a process: garbage calendar, clinic roster, departments, snowplow areas, city profile.
+
+Each dataset comes from the newest ``city_datasets`` row of its kind (imported with
+``madoguchi data import-…``) or, when none was imported, from the files shipped in
+``settings.city_data_dir``. The database revision is checked at most every few seconds, so an
+import is live in every process shortly after it commits. ``now()`` is the city's local
+time (Asia/Tokyo); tests pass a fixed clock.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage import citydata
+from knowledge.city import CityProfile
+from knowledge.clinics import ClinicRoster
+from knowledge.departments import DepartmentDirectory
+from knowledge.garbage.calendar import GarbageCalendar
+from knowledge.snowplow import SnowplowArea, load_areas
+
+CITY_TZ = ZoneInfo("Asia/Tokyo")
+CHECK_EVERY_S = 2.0
+# The file each dataset kind reads (garbage is a directory of 5374 files).
+SINGLE_FILES = {
+    "clinics": "clinics.csv",
+    "departments": "departments.csv",
+    "snowplow_areas": "snowplow_areas.csv",
+}
+GARBAGE_FILES = (
+    "area_days.csv",
+    "center.csv",
+    "target.csv",
+    "description.csv",
+    "remarks.csv",
+    "area_aliases.csv",
+)
+
+
+def local_now() -> datetime:
+    """The city's wall-clock time, naive (what the knowledge library expects)."""
+    return datetime.now(CITY_TZ).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class CityData:
+    city: CityProfile
+    garbage: GarbageCalendar
+    clinics: ClinicRoster
+    departments: DepartmentDirectory
+    snowplow_areas: list[SnowplowArea]
+    revision: int
+
+
+def write_files(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / Path(name).name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def load_city_data(base_dir: Path, overrides: dict[str, dict[str, str]], revision: int = 0) -> CityData:
+    """Build the knowledge objects from ``base_dir``, replacing any kind present in ``overrides``."""
+    city = CityProfile.load(base_dir / "city.json")
+    with tempfile.TemporaryDirectory(prefix="madoguchi-city-") as tmp:
+        dirs: dict[str, Path] = {}
+        for kind, files in overrides.items():
+            dirs[kind] = write_files(Path(tmp) / kind, files)
+        garbage_dir = dirs.get("garbage", base_dir)
+        garbage = GarbageCalendar.load(garbage_dir, collect_on_holidays=city.collect_on_holidays)
+        clinics = ClinicRoster.load(dirs.get("clinics", base_dir) / SINGLE_FILES["clinics"])
+        departments = DepartmentDirectory.load(
+            dirs.get("departments", base_dir) / SINGLE_FILES["departments"]
+        )
+        areas = load_areas(dirs.get("snowplow_areas", base_dir) / SINGLE_FILES["snowplow_areas"])
+    return CityData(city, garbage, clinics, departments, areas, revision)
+
+
+class CityDataStore:
+    """Thread-safe holder of the current :class:`CityData`."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session] | None,
+        base_dir: Path,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
+        self.factory = factory
+        self.base_dir = Path(base_dir)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._data: CityData | None = None
+        self._checked = 0.0
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _revision(self) -> int:
+        if self.factory is None:
+            return 0
+        with self.factory() as session:
+            return citydata.datasets_revision(session)
+
+    def _load(self, revision: int) -> CityData:
+        overrides: dict[str, dict[str, str]] = {}
+        if self.factory is not None and revision:
+            with self.factory() as session:
+                for kind in citydata.DATASET_KINDS:
+                    row = citydata.latest_dataset(session, kind)
+                    if row is not None:
+                        overrides[kind] = dict(row.files)
+        return load_city_data(self.base_dir, overrides, revision)
+
+    def get(self) -> CityData:
+        with self._lock:
+            if self._data is None or _time.monotonic() - self._checked > CHECK_EVERY_S:
+                revision = self._revision()
+                self._checked = _time.monotonic()
+                if self._data is None or revision != self._data.revision:
+                    self._data = self._load(revision)
+            return self._data
+
+
+_store: CityDataStore | None = None
+_store_lock = threading.Lock()
+
+
+def current_store(
+    factory: sessionmaker[Session] | None = None, base_dir: Path | None = None
+) -> CityDataStore:
+    """The process-wide store, created on first use from ``factory`` and ``base_dir``."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            if base_dir is None:
+                raise RuntimeError("city data store not configured")
+            _store = CityDataStore(factory, base_dir)
+        return _store
+
+
+def install_store(store: CityDataStore | None) -> None:
+    """Use this store (tests; the action server's start-up)."""
+    global _store
+    with _store_lock:
+        _store = store

@@ -1,0 +1,377 @@
+"""`madoguchi up`: start Rasa, the action server and the gateway; watch them; stop them all together."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+from bot.run import training
+from bot.settings import REPO_ROOT, Settings
+
+PYTHON = Path(sys.executable)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback health URLs only
+            return 200 <= response.status < 300
+    except (URLError, OSError, ValueError):
+        return False
+
+
+# Rasa SQL tracker store that keeps every turn when a conversation's first messages arrive at once (see module).
+TRACKER_STORE_CLASS = "bot.nlu.tracker_store.SessionOrderedSQLTrackerStore"
+# Rasa Redis lock store whose ticket queue holds across Rasa instances (see module).
+LOCK_STORE_CLASS = "bot.nlu.lock_store.AtomicRedisLockStore"
+
+
+def tracker_store_yaml(settings: Settings) -> str:
+    """Rasa's SQL tracker store on the same PostgreSQL, or a SQLite file beside the gateway's."""
+    url = settings.db_url
+    if url.startswith("postgres"):
+        parsed = urlparse(url.replace("+psycopg", "").replace("+psycopg2", ""))
+        lines = [
+            "tracker_store:",
+            f"  type: {TRACKER_STORE_CLASS}",
+            "  dialect: postgresql",
+            f"  url: {parsed.hostname or '127.0.0.1'}",
+            f"  port: {parsed.port or 5432}",
+            f"  db: {parsed.path.lstrip('/') or 'postgres'}",
+        ]
+        if parsed.username:
+            lines.append(f"  username: {parsed.username}")
+        if parsed.password:
+            lines.append(f"  password: {parsed.password}")
+        return "\n".join(lines) + "\n"
+    return (
+        f"tracker_store:\n  type: {TRACKER_STORE_CLASS}\n  dialect: sqlite\n"
+        f"  db: {(settings.data_dir / 'rasa_tracker.db').resolve()}\n"
+    )
+
+
+def write_endpoints(settings: Settings, workers: int) -> Path:
+    text = f"action_endpoint:\n  url: {settings.actions_url}/webhook\n\n" + tracker_store_yaml(settings)
+    if workers > 1:
+        redis = urlparse(settings.redis_url)
+        text += (
+            f"\nlock_store:\n  type: {LOCK_STORE_CLASS}\n"
+            f"  url: {redis.hostname or '127.0.0.1'}\n  port: {redis.port or 6379}\n"
+            f"  db: {(redis.path or '/0').lstrip('/') or 0}\n  key_prefix: madoguchi\n"
+        )
+    path = settings.data_dir / "run" / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@dataclass
+class Child:
+    name: str
+    cmd: list[str]
+    health_url: str
+    start_timeout: float
+    env: dict[str, str] = field(default_factory=dict)
+    # CPU priority (`nice` increment): the back-end processes yield to the gateway, so acknowledging a LINE
+    # webhook or serving the console never waits behind Rasa working through a burst
+    nice: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    log_path: Path | None = None
+
+    def start(self, log_dir: Path) -> None:
+        self.log_path = log_dir / f"{self.name}.log"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=REPO_ROOT,
+            env=self.env or None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,  # noqa: PLW1509 - no threads here
+        )
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        if not self.alive():
+            return
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=grace)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+    def tail(self, lines: int = 15) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+def pids_path(settings: Settings) -> Path:
+    """`<data dir>/run/pids.json`: which process runs which child, rewritten on every (re)start."""
+    return settings.data_dir / "run" / "pids.json"
+
+
+def read_pids(settings: Settings) -> dict:
+    """`{"launcher": pid, "children": {name: {"pid", "restarts", "started_at"}}}`, or {} when absent."""
+    try:
+        return json.loads(pids_path(settings).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+BACKGROUND_NICE = 10  # Rasa, the action server and the LINE worker run at this lower CPU priority
+
+
+def build_children(settings: Settings, workers: int = 1) -> list[Child]:
+    endpoints = write_endpoints(settings, workers)
+    model = training.model_path(settings.model_dir)
+    env = {
+        **os.environ,
+        "MADOGUCHI_DATA_DIR": str(settings.data_dir),
+        "MADOGUCHI_DATABASE_URL": settings.db_url,
+        "MADOGUCHI_ACTIONS_PORT": str(settings.actions_port),
+        "MADOGUCHI_RASA_PORT": str(settings.rasa_port),
+        "MADOGUCHI_PORT": str(settings.port),
+    }
+    rasa_env = {**training.rasa_env(), **{k: v for k, v in env.items() if k.startswith("MADOGUCHI_")}}
+    rasa_ports = [settings.rasa_port + i for i in range(max(1, workers))]
+    children = [
+        Child(
+            "actions",
+            [str(PYTHON), "-m", "actions.server", "--port", str(settings.actions_port)],
+            f"{settings.actions_url}/health",
+            300,
+            env=env,
+            nice=BACKGROUND_NICE,
+        ),
+    ]
+    for i, port in enumerate(rasa_ports):
+        children.append(
+            Child(
+                f"rasa{'' if i == 0 else i + 1}",
+                [
+                    str(training.rasa_bin()),
+                    "run",
+                    "--model",
+                    str(model),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--credentials",
+                    "credentials.yml",
+                    "--endpoints",
+                    str(endpoints),
+                ],
+                f"http://127.0.0.1:{port}/",
+                300,
+                env=rasa_env,
+                nice=BACKGROUND_NICE,
+            )
+        )
+    # The LINE inbox is answered by its own process; the gateway only stores and acknowledges webhooks.
+    gateway_env = {
+        **env,
+        "MADOGUCHI_RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
+        "MADOGUCHI_LINE_WORKER": "process",
+        "MADOGUCHI_LINE_WORKER_PORT": str(settings.line_worker_port),
+    }
+    children.append(
+        Child(
+            "line-worker",
+            [
+                str(PYTHON),
+                "-m",
+                "uvicorn",
+                "bot.line.process:create_worker_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(settings.line_worker_port),
+                "--no-access-log",
+            ],
+            f"http://127.0.0.1:{settings.line_worker_port}/healthz",
+            120,
+            env=gateway_env,
+            nice=BACKGROUND_NICE,
+        )
+    )
+    children.append(
+        Child(
+            "gateway",
+            [
+                str(PYTHON),
+                "-m",
+                "uvicorn",
+                "bot.app:create_app",
+                "--factory",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
+                "--workers",
+                str(max(1, workers)),
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                settings.forwarded_allow_ips,
+                "--no-access-log",
+            ],
+            f"http://127.0.0.1:{settings.port}/healthz",
+            120,
+            env=gateway_env,
+        )
+    )
+    return children
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class Launcher:
+    """Starts children in order, waits for health, restarts a crashed child, stops all on a signal."""
+
+    def __init__(self, settings: Settings, workers: int = 1, max_restarts: int = 5) -> None:
+        self.settings = settings
+        self.workers = workers
+        self.max_restarts = max_restarts
+        self.children: list[Child] = []
+        self._stopping = False
+        self._started_at: dict[str, float] = {}
+
+    def _write_pids(self) -> None:
+        """Record the children's pids (operators and the fault tests read it); best effort."""
+        state = {
+            "launcher": os.getpid(),
+            "children": {
+                c.name: {
+                    "pid": c.proc.pid if c.proc else None,
+                    "restarts": c.restarts,
+                    "started_at": self._started_at.get(c.name),
+                }
+                for c in self.children
+            },
+        }
+        path = pids_path(self.settings)
+        try:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state))
+            os.replace(tmp, path)
+        except OSError as exc:
+            say(f"! could not write {path}: {exc}")
+
+    def _start_child(self, child: Child) -> None:
+        child.start(self.settings.log_dir)
+        self._started_at[child.name] = time.time()
+        self._write_pids()
+
+    def _wait_healthy(self, child: Child) -> None:
+        deadline = time.monotonic() + child.start_timeout
+        started = time.monotonic()
+        while time.monotonic() < deadline:
+            if not child.alive():
+                raise LaunchError(
+                    f"{child.name} が起動中に終了しました (exited while starting); "
+                    f"log {child.log_path}:\n{child.tail()}"
+                )
+            if http_ok(child.health_url):
+                say(f"  ✔ {child.name} ready in {time.monotonic() - started:.0f} s ({child.health_url})")
+                return
+            time.sleep(0.5)
+        raise LaunchError(
+            f"{child.name} が {child.start_timeout:.0f} 秒以内に応答しませんでした "
+            f"(not healthy in time); log {child.log_path}:\n{child.tail()}"
+        )
+
+    def start(self) -> None:
+        s = self.settings
+        s.ensure_dirs()
+        if not training.model_path(s.model_dir).exists():
+            raise LaunchError(
+                "Rasa モデルがありません。`madoguchi train` を先に実行してください (no trained model)"
+            )
+        self.children = build_children(s, self.workers)
+        say(f"madoguchi を起動しています (starting) — data dir {s.data_dir}")
+        for child in self.children:
+            say(f"  … starting {child.name}")
+            self._start_child(child)
+        for child in self.children:
+            self._wait_healthy(child)
+        say(f"準備完了 (ready): http://{s.host}:{s.port}/  chat API: POST /api/v1/chat")
+
+    def stop(self) -> None:
+        self._stopping = True
+        for child in reversed(self.children):
+            child.stop()
+        with contextlib.suppress(OSError):
+            pids_path(self.settings).unlink(missing_ok=True)
+
+    def supervise(self, poll_s: float = 1.0, until: float | None = None) -> int:
+        """Keep children alive; returns an exit code when a child cannot be kept alive."""
+        while not self._stopping and (until is None or time.monotonic() < until):
+            for child in self.children:
+                if child.alive() or self._stopping:
+                    continue
+                code = child.proc.returncode if child.proc else None
+                if child.restarts >= self.max_restarts:
+                    say(
+                        f"✘ {child.name} が繰り返し終了しました (exit {code}); 停止します. log: {child.log_path}"
+                    )
+                    return 1
+                child.restarts += 1
+                say(f"! {child.name} exited ({code}); restarting ({child.restarts}/{self.max_restarts})")
+                self._start_child(child)
+                try:
+                    self._wait_healthy(child)
+                except LaunchError as exc:
+                    say(str(exc))
+            time.sleep(poll_s)
+        return 0
+
+
+def run(settings: Settings, workers: int = 1) -> int:
+    launcher = Launcher(settings, workers=workers)
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        launcher._stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        launcher.start()
+        code = launcher.supervise()
+    except LaunchError as exc:
+        say(f"✘ {exc}")
+        code = 1
+    finally:
+        say("停止しています (stopping)…")
+        launcher.stop()
+    return code

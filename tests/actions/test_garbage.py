@@ -1,0 +1,118 @@
+"""`action_garbage_day` / `action_garbage_item` against the demo city (みどり野市, no holiday collection)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from actions.garbage import ActionGarbageDay, ActionGarbageItem
+from bot.storage import conversations
+from tests.support.citydata import CityEnv, buttons, make_env, metas
+
+SAT_BEFORE_HOLIDAYS = datetime(2026, 9, 19, 10, 0)  # Mon 21 敬老の日, Tue 22 国民の休日, Wed 23 秋分の日
+
+
+def test_area_is_asked_once_then_remembered(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    text, messages, events = env.run(ActionGarbageDay(), "明日のごみは？")
+    assert "地区を教えてください" in text
+    assert {"title": "中央地区", "payload": "中央地区のごみの日"} in buttons(messages)
+    assert metas(messages) == [{"kind": "garbage"}]
+
+    text, _, events = env.run(ActionGarbageDay(), "中央地区のごみの日")
+    assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "中央地区"} in events
+    assert "中央地区" in text
+    with env.factory() as session:
+        assert conversations.get_preference(session, "web-resident-1", "garbage_area") == "中央地区"
+
+    # Same conversation (slot) and a new one (stored preference only): no question asked again.
+    text, _, _ = env.run(ActionGarbageDay(), "明日のごみは？")
+    assert "地区を教えてください" not in text and "中央地区" in text
+    env.slots.clear()
+    text, _, events = env.run(ActionGarbageDay(), "明日のごみは？")
+    assert "地区を教えてください" not in text and "中央地区" in text
+    assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "中央地区"} in events
+
+
+def test_a_bare_area_answers_the_question_that_asked_for_it(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    asked = [
+        {"event": "user", "text": "明日は燃えるごみの日ですか"},
+        {"event": "action", "name": "action_garbage_day"},
+        {"event": "bot", "text": "お住まいの地区を教えてください。次の中から選ぶか、町名を送ってください。"},
+        {"event": "bot", "text": None, "data": {"custom": {"madoguchi": {"kind": "garbage"}}}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "中央地区"},
+    ]
+    text, _, _ = env.run(ActionGarbageDay(), "中央地区", history=asked)
+    assert "明日9月20日（日）は収集がありません" in text and "今日" not in text  # about tomorrow, as asked
+    assert "次の収集は9月24日（木）の「燃やすごみ」です" in text
+    # Not right after the area question: the area alone gets today and tomorrow.
+    unrelated = [asked[0], {"event": "bot", "text": "ほかにご用件があればどうぞ。"}, asked[-1]]
+    text, _, _ = env.run(ActionGarbageDay(), "中央地区", history=unrelated)
+    assert "今日9月19日（土）は収集がありません" in text
+
+
+def test_change_area(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    env.run(ActionGarbageDay(), "さくらがおかのごみの日")
+    assert env.slots["garbage_area"] == "桜ケ丘地区"
+    text, _, _ = env.run(ActionGarbageDay(), "地区を変更")
+    assert "地区を教えてください" in text and env.slots["garbage_area"] is None
+    with env.factory() as session:
+        assert not conversations.get_preference(session, "web-resident-1", "garbage_area")
+    env.run(ActionGarbageDay(), "川原町です")
+    assert env.slots["garbage_area"] == "川原地区"
+
+
+def test_tomorrow_on_saturday_before_holiday_monday(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    env.slots["garbage_area"] = "中央地区"
+    text, _, _ = env.run(ActionGarbageDay(), "明日は何ごみの日？")
+    assert "明日9月20日（日）は収集がありません" in text
+    # Monday is a holiday (the city does not collect on holidays); Thursday is the next collection.
+    assert "次の収集は9月24日（木）の「燃やすごみ」です" in text
+    text, _, _ = env.run(ActionGarbageDay(), "あさってのごみは？")
+    assert "9月21日（月）は祝日のため、収集はありません" in text
+
+
+def test_category_question_gives_next_date(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    env.slots["garbage_area"] = "中央地区"
+    text, _, _ = env.run(ActionGarbageDay(), "燃えないごみはいつ？")
+    assert "中央地区の次の「燃やさないごみ」は10月14日（水）です（第2水曜日）" in text
+
+
+def test_year_end(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 12, 20, 9, 0))
+    env.slots["garbage_area"] = "中央地区"
+    text, _, _ = env.run(ActionGarbageDay(), "年末年始のごみ収集は")
+    assert "12月31日（木）は年末年始の休止期間のため、収集はありません" in text
+    assert "12月29日（火）は「プラスチック容器包装」の日です" in text
+
+
+def test_item_with_area_gives_next_collection(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    env.slots["garbage_area"] = "中央地区"
+    text, messages, _ = env.run(ActionGarbageItem(), "ぺっとぼとるはどうやって捨てる？")
+    assert "「ペットボトル」は「ペットボトル」です" in text
+    assert "キャップとラベルを外し" in text
+    # 水4: the 4th Wednesday of September (23rd) is 秋分の日, so the next one is in October.
+    assert "中央地区の次の「ペットボトル」の収集は10月28日（水）です" in text
+    assert metas(messages)[0]["kind"] == "garbage"
+
+
+def test_item_unknown_falls_back_honestly(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    text, messages, _ = env.run(ActionGarbageItem(), "ふにゃほげは何ごみ？")
+    assert "見つかりませんでした" in text
+    assert "https://www.city.midorino.example/kurashi/gomi/" in text
+    assert env.settings.contact_phone in text
+    assert metas(messages)[0]["fallback"] is True
+
+
+def test_item_ambiguous_offers_choices(tmp_path: Path) -> None:
+    env: CityEnv = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
+    text, messages, _ = env.run(ActionGarbageItem(), "ぼとる")
+    assert "どれのことでしょうか" in text
+    assert all(b["payload"].endswith("は何ごみ？") for b in buttons(messages))

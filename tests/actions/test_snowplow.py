@@ -1,0 +1,51 @@
+"""`action_snowplow`: a position posted through the API changes the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from actions.snowplow import ActionSnowplow
+from bot.app import create_app
+from tests.support.citydata import make_env, metas
+
+TOKEN = "test-snowplow-token"
+
+
+def test_posted_position_marks_area_plowed(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), snowplow_token=TOKEN)
+    text, messages, _ = env.run(ActionSnowplow(), "桜ケ丘は除雪されましたか")
+    assert "この24時間に除雪車が通過した記録はまだありません" in text
+    assert "0120-000-724" in text
+    assert metas(messages)[0]["kind"] == "snowplow"
+
+    with TestClient(create_app(env.settings)) as client:
+        body = {"positions": [{"vehicle_id": "plow-3", "lat": 39.6901, "lon": 140.1119,
+                               "timestamp": "2027-01-15T05:20:00+09:00"}]}  # fmt: skip
+        bad = client.post("/api/v1/snowplow/positions", json=body, headers={"Authorization": "Bearer nope"})
+        assert bad.status_code == 401
+        ok = client.post(
+            "/api/v1/snowplow/positions", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert ok.status_code == 200 and ok.json() == {"received": 1, "stored": 1}
+
+    text, _, _ = env.run(ActionSnowplow(), "桜ケ丘は除雪されましたか")
+    assert "桜ケ丘地区は、今日 5時20分ごろに除雪車が通過しました" in text
+    # Another area is still unplowed.
+    text, _, _ = env.run(ActionSnowplow(), "川原地区の除雪は？")
+    assert "記録はまだありません" in text
+
+
+def test_remembered_area_and_out_of_season(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0))
+    text, _, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    assert "地区を教えてください" in text
+    env.slots["garbage_area"] = "北町地区"
+    text, _, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    assert "北町地区では" in text
+    env.clock.now = datetime(2026, 7, 1, 12, 0)
+    text, messages, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    assert "除雪期間外です" in text and "12月1日〜3月31日" in text
+    assert metas(messages)[0]["kind"] == "snowplow"

@@ -1,0 +1,111 @@
+"""`madoguchi data import-…`: validate everything, apply nothing on error, live after import; the snowplow API."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from bot.app import create_app
+from bot.cli import app as cli
+from bot.live_citydata import CityDataStore
+from bot.storage import citydata
+from bot.storage.db import make_engine, migrate, session_factory
+
+DEMO = Path(__file__).resolve().parents[3] / "knowledge" / "data" / "city"
+TOKEN = "test-snowplow-token"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MADOGUCHI_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MADOGUCHI_CITY_DATA_DIR", str(DEMO))
+    monkeypatch.setenv("MADOGUCHI_ENV", "test")
+    return tmp_path
+
+
+def _revision(tmp: Path) -> int:
+    url = f"sqlite:///{(tmp / 'var' / 'madoguchi.db').resolve()}"
+    migrate(url)  # a refused import may not even have created the database
+    factory = session_factory(make_engine(url))
+    with factory() as session:
+        return citydata.datasets_revision(session)
+
+
+def test_import_garbage_all_or_nothing(env: Path) -> None:
+    bad = env / "garbage"
+    shutil.copytree(DEMO, bad)
+    rows = (bad / "area_days.csv").read_text(encoding="utf-8").splitlines()
+    rows[2] = rows[2].replace("月 木", "月 木x")
+    rows.append("新地区,無いセンター,月,,,,,,,")
+    (bad / "area_days.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["data", "import-garbage", str(bad)])
+    assert result.exit_code == 1
+    assert "area_days.csv 行3" in result.output and "area_days.csv 行10" in result.output
+    assert _revision(env) == 0
+
+    good = env / "good"
+    shutil.copytree(DEMO, good)
+    result = CliRunner().invoke(cli, ["data", "import-garbage", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "8 areas" in result.output and _revision(env) == 1
+
+
+def test_imported_roster_is_live(env: Path) -> None:
+    roster = env / "clinics.csv"
+    roster.write_bytes(
+        "date,name,specialty,address,phone,hours,lat,lon\n2026-09-20,テスト医院,内科,本町,000-0000-9999,9:00-17:00,,\n".encode(
+            "cp932"
+        )
+    )
+    result = CliRunner().invoke(cli, ["data", "import-clinics", str(roster)])
+    assert result.exit_code == 0, result.output
+    factory = session_factory(make_engine(f"sqlite:///{(env / 'var' / 'madoguchi.db').resolve()}"))
+    store = CityDataStore(factory, DEMO, clock=lambda: datetime(2026, 9, 19, 9, 0))
+    assert [c.name for c in store.get().clinics.on(datetime(2026, 9, 20).date())] == ["テスト医院"]
+    assert len(store.get().garbage.areas()) == 8  # other kinds still from the shipped files
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "row"),
+    [("import-departments", "name,reading,phone,floor,mon,tue,wed,thu,fri,sat,sun,topics\nA課,,0,,8:30,,,,,,,\n", 2),
+     ("import-snowplow-areas", "area,aliases,lat,lon,radius_m,polygon,route_ids\nA,,39.7,140.1,,,\n", 2),
+     ("import-clinics", "date,name,specialty,address,phone,hours,lat,lon\n2026-02-30,A,内科,x,0,9:00-17:00,,\n", 2)],
+)  # fmt: skip
+def test_bad_single_files_are_refused(env: Path, command: str, text: str, row: int) -> None:
+    path = env / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["data", command, str(path)])
+    assert result.exit_code == 1 and f"行{row}" in result.output
+    assert _revision(env) == 0
+
+
+def test_snowplow_api_validation(settings) -> None:  # type: ignore[no-untyped-def]
+    fix = {"vehicle_id": "plow-1", "lat": 39.7, "lon": 140.1, "timestamp": "2027-01-15T05:20:00+09:00"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    no_token = create_app(settings)
+    with TestClient(no_token) as client:  # no token configured: every request refused
+        assert (
+            client.post("/api/v1/snowplow/positions", json={"positions": [fix]}, headers=auth).status_code
+            == 401
+        )
+    with TestClient(create_app(settings.model_copy(update={"snowplow_token": SecretStr(TOKEN)}))) as client:
+        post = client.post
+        assert post("/api/v1/snowplow/positions", json={"positions": [fix]}).status_code == 401
+        assert post("/api/v1/snowplow/positions", json={"positions": []}, headers=auth).status_code == 422
+        assert (
+            post("/api/v1/snowplow/positions", json={"positions": [fix] * 1001}, headers=auth).status_code
+            == 422
+        )
+        for bad in ({**fix, "lat": 91}, {**fix, "timestamp": "2027-01-15T05:20:00"}, {**fix, "extra": 1}):
+            assert (
+                post("/api/v1/snowplow/positions", json={"positions": [bad]}, headers=auth).status_code == 422
+            )
+        batch = [{**fix, "timestamp": f"2027-01-15T05:{m:02d}:00+09:00"} for m in range(15, 25)] + [fix]
+        result = post("/api/v1/snowplow/positions", json={"positions": batch}, headers=auth)
+        assert result.status_code == 200 and result.json() == {"received": 11, "stored": 10}

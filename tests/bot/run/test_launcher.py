@@ -1,0 +1,101 @@
+"""The launcher's process plan: what each child runs, at which priority, with which Rasa endpoints."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from bot.run.launcher import LOCK_STORE_CLASS, TRACKER_STORE_CLASS, build_children, free_port, http_ok
+from bot.settings import Settings, load_settings
+
+
+def settings_for(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
+    return load_settings(data_dir=tmp_path / "var", env="test", secret_key="test-secret-key", **extra)
+
+
+def test_plan_has_actions_every_rasa_instance_the_line_worker_and_the_gateway(tmp_path: Path) -> None:
+    children = {c.name: c for c in build_children(settings_for(tmp_path), workers=2)}
+    assert sorted(children) == ["actions", "gateway", "line-worker", "rasa", "rasa2"]
+    ports = [
+        c.cmd[c.cmd.index("--port") + 1] for name, c in sorted(children.items()) if name.startswith("rasa")
+    ]
+    assert int(ports[1]) == int(ports[0]) + 1
+    assert "127.0.0.1" in children["rasa"].cmd  # Rasa is never exposed
+    # the gateway only acknowledges LINE webhooks; the worker process (loopback only) answers them
+    worker, gateway = children["line-worker"], children["gateway"]
+    assert gateway.env["MADOGUCHI_LINE_WORKER"] == worker.env["MADOGUCHI_LINE_WORKER"] == "process"
+    port = worker.cmd[worker.cmd.index("--port") + 1]
+    assert gateway.env["MADOGUCHI_LINE_WORKER_PORT"] == port and "127.0.0.1" in worker.cmd
+    assert worker.health_url == f"http://127.0.0.1:{port}/healthz"
+
+
+def test_endpoints_use_our_tracker_and_lock_stores(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/x")
+    build_children(settings, workers=2)
+    text = (settings.data_dir / "run" / "endpoints.yml").read_text()
+    assert f"type: {TRACKER_STORE_CLASS}" in text and f"type: {LOCK_STORE_CLASS}" in text
+    single = settings_for(tmp_path / "one")
+    build_children(single, workers=1)
+    assert "lock_store" not in (single.data_dir / "run" / "endpoints.yml").read_text()
+
+
+def _client_seen_through(gateway_cmd: list[str], forwarded_for: str) -> dict[str, str]:
+    """Run uvicorn with the gateway's own flags (the app swapped for an echo) and ask who the client is."""
+    port = free_port()
+    cmd = list(gateway_cmd)
+    cmd[cmd.index("bot.app:create_app")] = "client_echo_app:create"
+    cmd[cmd.index("--port") + 1] = str(port)
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    cmd[cmd.index("--workers") + 1] = "1"
+    cmd += ["--app-dir", str(Path(__file__).resolve().parents[2] / "support")]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not http_ok(f"http://127.0.0.1:{port}/"):
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.1)
+        headers = {"X-Forwarded-For": forwarded_for, "X-Forwarded-Proto": "https"}
+        return httpx.get(f"http://127.0.0.1:{port}/", headers=headers, timeout=5).json()  # type: ignore[no-any-return]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_gateway_believes_forwarding_headers_only_from_the_named_proxies(tmp_path: Path) -> None:
+    def gateway(settings: Settings) -> list[str]:
+        return next(c.cmd for c in build_children(settings) if c.name == "gateway")
+
+    # default: a proxy on the same host (the test client is on 127.0.0.1, so it is that proxy)
+    assert _client_seen_through(gateway(settings_for(tmp_path)), "203.0.113.7") == {
+        "client": "203.0.113.7",
+        "scheme": "https",
+    }
+    # the proxy is elsewhere: a client on 127.0.0.1 is not it, so its header is ignored
+    elsewhere = settings_for(tmp_path / "b", forwarded_allow_ips="10.0.0.0/24")
+    assert _client_seen_through(gateway(elsewhere), "203.0.113.7") == {
+        "client": "127.0.0.1",
+        "scheme": "http",
+    }
+
+
+@pytest.mark.parametrize("value", ["proxy.example.jp", "10.0.0.300", "127.0.0.1,nope"])
+def test_a_proxy_that_is_not_an_address_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ValidationError, match="MADOGUCHI_FORWARDED_ALLOW_IPS"):
+        settings_for(tmp_path, forwarded_allow_ips=value)
+
+
+def test_trusting_every_proxy_is_refused_in_production(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"FORWARDED_ALLOW_IPS=\*"):
+        load_settings(
+            data_dir=tmp_path, env="production", secret_key="a-long-random-production-secret-0123456789",
+            forwarded_allow_ips="10.0.0.5, *",
+        )  # fmt: skip
+    assert (
+        settings_for(tmp_path, forwarded_allow_ips=" 10.0.0.5 , ::1 ").forwarded_allow_ips == "10.0.0.5,::1"
+    )

@@ -1,0 +1,127 @@
+"""Admin console fixtures: an in-process gateway, staff accounts of every role, logged-in clients."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bot.settings import Settings, load_settings
+from bot.storage import accounts, faq_repo
+from bot.storage.db import migrate, transaction
+from knowledge.kb import FaqEntry
+
+PASSWORD = "correct-horse-battery"
+ROLES = ("admin", "editor", "viewer", "report_handler")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+SEED = [
+    FaqEntry(
+        id="juminhyo",
+        question="住民票の写しはどこで取れますか",
+        answer="市民課の窓口かコンビニで取れます。",
+        category="証明書",
+        department="市民課",
+        url="https://www.city.midorino.example/juminhyo",
+        alt_questions=["住民票がほしい"],
+    ),
+    FaqEntry(
+        id="sodai-gomi",
+        question="粗大ごみの出し方を教えてください",
+        answer="粗大ごみ受付センターに申し込んでください。",
+        category="ごみ",
+        department="環境課",
+    ),
+    FaqEntry(
+        id="inu-toroku",
+        question="犬を飼い始めたら登録が必要ですか",
+        answer="生後91日以上の犬は登録が必要です。",
+        category="動物",
+        department="環境課",
+    ),
+]
+
+
+def create_users(app: FastAPI) -> None:
+    with transaction(app.state.session_factory) as session:
+        for role in ROLES:
+            accounts.create_user(session, role, PASSWORD, role)
+        faq_repo.seed_if_empty(session, SEED)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD, otp: str = "") -> object:
+    page = client.get("/admin/login")
+    token = CSRF_FIELD.search(page.text).group(1)
+    return client.post(
+        "/admin/login",
+        data={"username": username, "password": password, "otp": otp, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+def csrf_of(client: TestClient, path: str = "/admin/account") -> str:
+    return CSRF_META.search(client.get(path).text).group(1)
+
+
+@pytest.fixture
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with its default cost takes ~1 s per hash on a busy CI core; tests do not need that."""
+    from argon2 import PasswordHasher
+
+    previous = accounts._hasher
+    accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    accounts.use_hasher(previous)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test session; each test gets a copy (migrating takes seconds)."""
+    path = tmp_path_factory.mktemp("admin-template") / "template.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def admin_settings(settings: Settings, migrated_template: Path, tmp_path: Path) -> Settings:
+    target = tmp_path / "admin.db"
+    shutil.copyfile(migrated_template, target)
+    return load_settings(
+        data_dir=settings.data_dir,
+        embedder="hashing",
+        env="test",
+        secret_key="test-secret-key-not-for-production",
+        rasa_port=9,
+        actions_port=9,
+        database_url=f"sqlite:///{target}",
+    )
+
+
+@pytest.fixture
+def admin_app(admin_settings: Settings) -> Iterator[FastAPI]:
+    from bot.app import create_app
+
+    app = create_app(admin_settings)
+    with TestClient(app):
+        create_users(app)
+        yield app
+
+
+@pytest.fixture
+def client_for(admin_app: FastAPI) -> Callable[[str], TestClient]:
+    """A TestClient logged in as the account named like the role."""
+
+    def make(role: str) -> TestClient:
+        client = TestClient(admin_app)
+        response = login(client, role)
+        assert response.status_code == 303, response.text
+        client.headers["X-Test-Role"] = role
+        return client
+
+    return make

@@ -1,0 +1,96 @@
+"""Helpers for the city-data action tests: a runtime on a migrated SQLite file, a fixed clock, a turn runner."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.runtime import Runtime, install
+from bot.live_citydata import CityDataStore, install_store
+from bot.settings import Settings, load_settings
+from bot.storage.db import make_engine, migrate, session_factory
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
+
+
+class UnknownSearcher:
+    """The FAQ searcher as seen by the garbage fallback: never confident."""
+
+    def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> Any:
+        from knowledge.search import SearchOutcome
+
+        return SearchOutcome(decision="unknown", hits=[], reason="test")
+
+    def entry(self, faq_id: str) -> None:
+        return None
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class CityEnv:
+    settings: Settings
+    factory: sessionmaker[Session]
+    clock: Clock
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def run(
+        self,
+        action: Action,
+        text: str,
+        *,
+        sender: str = "web-resident-1",
+        metadata: dict[str, Any] | None = None,
+        intent: str | None = None,
+        history: list[dict[str, Any]] | None = None,
+    ) -> tuple[str, list[dict], list[dict]]:
+        """One turn (after the tracker events `history`): returns (all visible text joined, the dispatcher
+        messages, the events)."""
+        tracker = Tracker(
+            sender_id=sender,
+            slots=dict(self.slots),
+            latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
+                            "entities": [], "metadata": metadata or {"channel": "web"}},
+            events=list(history or []), paused=False, followup_action=None, active_loop={}, latest_action_name=None,
+        )  # fmt: skip
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, {}))
+        for event in events:
+            if event.get("event") == "slot":
+                self.slots[event["name"]] = event["value"]
+        visible = "\n".join(m.get("text") or "" for m in dispatcher.messages if m.get("text"))
+        return visible, dispatcher.messages, events
+
+
+def make_env(tmp_path: Path, now: datetime, **overrides: Any) -> CityEnv:
+    settings = load_settings(data_dir=tmp_path / "var", embedder="hashing", env="test",
+                             secret_key="test-secret-key-not-for-production", rasa_port=9, actions_port=9,
+                             city_data_dir=DEMO_DIR, **overrides)  # fmt: skip
+    settings.ensure_dirs()
+    migrate(settings.db_url)
+    factory = session_factory(make_engine(settings.db_url))
+    install(Runtime(settings=settings, factory=factory, searcher=UnknownSearcher()))  # type: ignore[arg-type]
+    clock = Clock(now)
+    install_store(CityDataStore(factory, DEMO_DIR, clock=clock))
+    return CityEnv(settings, factory, clock)
+
+
+def metas(messages: list[dict]) -> list[dict]:
+    return [m["custom"]["madoguchi"] for m in messages if (m.get("custom") or {}).get("madoguchi")]
+
+
+def buttons(messages: list[dict]) -> list[dict]:
+    return [b for m in messages for b in (m.get("buttons") or [])]
