@@ -7,13 +7,13 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.clock import CITY_TZ, CityClock
+
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "development-only-secret"}
-CITY_TZ = ZoneInfo("Asia/Tokyo")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -131,6 +131,10 @@ class Settings(BaseSettings):
         if self.clock is not None and self.clock.tzinfo is not None:
             self.clock = self.clock.astimezone(CITY_TZ).replace(tzinfo=None)
         return self
+
+    def city_clock(self) -> CityClock:
+        """The city clock: real time, or the fixed MADOGUCHI_CLOCK."""
+        return CityClock(self.clock)
 
     @property
     def contact(self) -> str:

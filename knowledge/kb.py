@@ -59,6 +59,13 @@ class FaqEntry:
     answer_easy: str = ""
     valid_from: date | None = None
     valid_to: date | None = None
+    translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # answer_<lang>
+
+    def answer_in(self, language: str) -> str:
+        """The answer in ``language`` (ISO 639-1: en, zh, ko, vi, pt…) when the city wrote one, else ''."""
+        if language == "en":
+            return self.answer_en or self.translations.get("en", "")
+        return self.translations.get(language, "")
 
     def is_active(self, today: date | None = None) -> bool:
         """True when ``today`` (default: today in Japan) lies inside the validity period."""

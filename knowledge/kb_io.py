@@ -34,6 +34,7 @@ REQUIRED_COLUMNS = ("id", "question", "answer", "category", "department", "url")
 OPTIONAL_COLUMNS = ("alt_questions", "keywords", "answer_en", "answer_easy", "valid_from", "valid_to")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 LIST_SEPARATOR = "|"
+TRANSLATION_COLUMN = re.compile(r"^answer_([a-z]{2,3})$")  # answer_zh, answer_ko, answer_vi, answer_pt…
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -81,7 +82,9 @@ def read_kb_file(path: str | Path) -> KbReadResult:
 def write_kb_file(entries: list[FaqEntry], path: str | Path) -> None:
     """Write entries as CSV (UTF-8 with BOM, so Excel opens it) or XLSX, chosen by the extension."""
     path = Path(path)
-    rows = [list(ALL_COLUMNS)] + [_entry_row(e) for e in entries]
+    languages = sorted({lang for e in entries for lang in e.translations if lang != "en"})
+    header = list(ALL_COLUMNS) + [f"answer_{lang}" for lang in languages]
+    rows = [header] + [_entry_row(e) + [e.translations.get(lang, "") for lang in languages] for e in entries]
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         _write_xlsx(rows, path)
@@ -167,7 +170,7 @@ def _parse_rows(rows: list[list[Any]]) -> KbReadResult:
     while header and not header[-1]:
         header.pop()
     for position, name in enumerate(header, start=1):
-        if name not in ALL_COLUMNS:
+        if name not in ALL_COLUMNS and not TRANSLATION_COLUMN.match(name):
             label = name or f"(column {position})"
             result.errors.append(RowError(1, label, f"unknown column {label!r} / 不明な列です"))
         elif header.count(name) > 1 and header.index(name) != position - 1:
@@ -242,6 +245,11 @@ def _record_entry(record: dict[str, str]) -> tuple[FaqEntry | None, list[tuple[s
         answer_easy=record.get("answer_easy", ""),
         valid_from=dates["valid_from"],
         valid_to=dates["valid_to"],
+        translations={
+            m.group(1): text
+            for name, text in record.items()
+            if (m := TRANSLATION_COLUMN.match(name)) and name not in ALL_COLUMNS and text
+        },
     )
     return entry, problems
 

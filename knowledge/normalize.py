@@ -26,6 +26,7 @@ __all__ = [
     "has_kanji",
     "is_kana_only",
     "is_latin",
+    "is_english",
 ]
 
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\u2500\u2501"
@@ -123,6 +124,40 @@ def is_latin(text: str) -> bool:
     """True when the letters of ``text`` are all ASCII (an English or romaji query) and there are some."""
     letters = [ch for ch in text if ch.isalpha()]
     return bool(letters) and all(ch.isascii() for ch in letters)
+
+
+_CHINESE_MARKERS = frozenset("的吗么怎哪这们没还给让吧呢请问办该需")
+
+
+def is_foreign(text: str) -> bool:
+    """True for a Korean question (Hangul) or a Chinese one (ideographs, no kana, Chinese function words)."""
+    if any("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text):
+        return True
+    if any("\u3041" <= ch <= "\u30ff" for ch in text):
+        return False
+    return sum(ch in _CHINESE_MARKERS for ch in text) >= 2
+
+
+# A Latin-letter message counts as English when it has a function word or two real-looking words; a keyboard
+# mash ("asdfghjkl") or one romanised word ("juminhyo") is not.
+_ENGLISH_WORDS = frozenset({
+    "a", "an", "the", "i", "you", "my", "me", "we", "is", "are", "am", "was", "do", "does", "did", "can", "could",
+    "how", "what", "where", "when", "who", "which", "why", "to", "for", "of", "in", "on", "at", "with", "from",
+    "and", "or", "not", "no", "yes", "please", "get", "need", "want", "have", "has", "it", "this", "that", "there",
+})  # fmt: skip
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def is_english(text: str) -> bool:
+    """True for an English question (mostly ASCII letters, with English words), the cue for English framing."""
+    letters = [c for c in text if not c.isspace() and c not in "?!.,'\"-()"]
+    if not letters:
+        return False
+    if sum(1 for c in letters if _ASCII_LETTER.match(c)) / len(letters) <= 0.6:
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", text)]
+    worded = [w for w in words if re.search(r"[aeiouy]", w) and len(w) > 1]
+    return bool(set(words) & _ENGLISH_WORDS) or len(worded) >= 2
 
 
 def _fold_punctuation(text: str) -> str:

@@ -1,13 +1,13 @@
 """Hybrid FAQ search with an honest answer / choose / unknown decision.
 
-Three channels score every active entry:
+Three signals score every active entry:
 
 * dense — cosine between the e5 query vector and the entry's rows (question, alternatives, keywords,
   answer, English answer; kana readings when the query has no kanji), best row per entry;
 * lexical — BM25 over character uni+bigrams of the normalised question/alternatives/keywords/answer;
 * kana — BM25 over character bigrams of hiragana readings (kana-only queries, IME typos).
 
-Each channel is calibrated to [0, 1] (dense: a linear map of the embedder's cosine range; BM25: share of
+Each signal is calibrated to [0, 1] (dense: a linear map of the embedder's cosine range; BM25: share of
 the query's best possible score) and fused as a weighted mean. The top fused score and its margin over
 the runner-up decide: ``answer`` (one clear winner), ``choose`` (ask the resident to pick among 2–3) or
 ``unknown``. Screened input (injection, abuse, symbols only, mashing) and input with no meaningful
@@ -29,11 +29,12 @@ from knowledge.embedders import Embedder
 from knowledge.faq_index import FaqIndex, RowKind
 from knowledge.kb import FaqEntry
 from knowledge.lexical import top_k
-from knowledge.normalize import Normalizer, has_kanji, is_kana_only, is_latin
+from knowledge.normalize import Normalizer, has_kanji, is_foreign, is_kana_only, is_latin
+from knowledge.ranker import CANDIDATES, RankerModel, pair_features, query_features
 from knowledge.reading import Reader
 from knowledge.screening import screen
 
-__all__ = ["FaqSearcher", "Hit", "SearchOutcome", "SearchTuning", "dense_range_for"]
+__all__ = ["FaqSearcher", "Hit", "SearchOutcome", "SearchTuning", "Signals", "dense_range_for"]
 
 Decision = Literal["answer", "choose", "unknown"]
 
@@ -50,6 +51,19 @@ class SearchOutcome:
     decision: Decision
     hits: list[Hit]
     reason: str
+
+
+@dataclass(frozen=True)
+class Signals:
+    """One query's calibrated scores per entry, one array per signal, and what kind of query it is."""
+
+    dense: np.ndarray  # best row of any kind (question, keywords, answer, English answer, reading)
+    dense_question: np.ndarray  # best question or keywords row only
+    lexical: np.ndarray
+    kana: np.ndarray
+    kana_query: bool  # no kanji: hiragana/katakana only
+    latin_query: bool  # English or romaji
+    foreign_query: bool  # Chinese or Korean
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,7 @@ class FaqSearcher:
         synonyms: Mapping[str, str] | None = None,
         tuning: SearchTuning | None = None,
         reader: Reader | None = None,
+        ranker: RankerModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.cache_dir = Path(cache_dir) if cache_dir else None
@@ -109,6 +124,8 @@ class FaqSearcher:
         low, high = dense_range_for(embedder.name)
         self.tuning = tuning or SearchTuning(dense_low=low, dense_high=high)
         self.reader = reader or Reader()
+        # The learned second stage applies only to the embedder it was fitted with.
+        self.ranker = ranker if ranker is not None and ranker.embedder == embedder.name else None
         self._index: FaqIndex | None = None
         self._lock = threading.Lock()
 
@@ -137,10 +154,10 @@ class FaqSearcher:
         clone.tuning = replace(self.tuning, **changes)
         return clone
 
-    # -- channels -----------------------------------------------------------------------------------
+    # -- signals ------------------------------------------------------------------------------------
 
-    def channel_scores(self, query: str) -> dict[str, np.ndarray]:
-        """Calibrated per-entry scores of each channel (arrays over all entries, in [0, 1])."""
+    def signal_scores(self, query: str) -> Signals:
+        """Calibrated per-entry scores of each signal (arrays over all entries, in [0, 1])."""
         index, tuning = self.index, self.tuning
         clean = self.normalizer.clean(query)
         key = self.normalizer.key(query)
@@ -151,6 +168,7 @@ class FaqSearcher:
         kana_key = self.normalizer.key(self.reader.read(clean))
         kana, kana_ceiling = index.kana.scores(kana_key)
         dense = np.full(n, -1.0, dtype=np.float32)
+        dense_question = np.full(n, -1.0, dtype=np.float32)
         if index.dense.ntotal:
             vector = self.embedder.embed_queries([clean])
             rows = min(index.dense.ntotal, max(tuning.candidates * 8, 256))
@@ -164,45 +182,76 @@ class FaqSearcher:
             adjusted = sims[0] - penalties
             floor = float(adjusted.min()) if len(adjusted) == index.dense.ntotal else float(sims[0][-1])
             dense[:] = floor
+            dense_question[:] = floor
             np.maximum.at(dense, index.row_entry[ids[0]], adjusted)
+            asked = (kinds == RowKind.QUESTION) | (kinds == RowKind.KEYWORDS)
+            np.maximum.at(dense_question, index.row_entry[ids[0]][asked], sims[0][asked])
         span = max(tuning.dense_high - tuning.dense_low, 1e-6)
-        return {
-            "dense": np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
-            "lexical": np.clip(lexical / max(lexical_ceiling, 1e-9), 0.0, 1.0),
-            "kana": np.clip(kana / max(kana_ceiling, 1e-9), 0.0, 1.0),
-            "kana_query": np.array([kana_query]),
-            "latin_query": np.array([latin_query]),
-        }
+        return Signals(
+            dense=np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
+            dense_question=np.clip((dense_question - tuning.dense_low) / span, 0.0, 1.0),
+            lexical=np.clip(lexical / max(lexical_ceiling, 1e-9), 0.0, 1.0),
+            kana=np.clip(kana / max(kana_ceiling, 1e-9), 0.0, 1.0),
+            kana_query=kana_query,
+            latin_query=latin_query,
+            foreign_query=is_foreign(clean),
+        )
 
-    def fuse(self, channels: dict[str, np.ndarray]) -> np.ndarray:
+    def fuse(self, signals: Signals) -> np.ndarray:
+        """The hand-weighted mean of the signals (the first-stage ranking)."""
         tuning = self.tuning
-        kana_weight = tuning.kana_query_kana_weight if bool(channels["kana_query"][0]) else tuning.kana_weight
+        kana_weight = tuning.kana_query_kana_weight if signals.kana_query else tuning.kana_weight
         dense_weight, lexical_weight = tuning.dense_weight, tuning.lexical_weight
-        if bool(channels["latin_query"][0]):
+        if signals.latin_query:
             dense_weight, kana_weight = tuning.latin_query_dense_weight, 0.0
             lexical_weight *= tuning.latin_query_lexical_factor
         total = dense_weight + lexical_weight + kana_weight
         fused = (
-            dense_weight * channels["dense"]
-            + lexical_weight * channels["lexical"]
-            + kana_weight * channels["kana"]
+            dense_weight * signals.dense + lexical_weight * signals.lexical + kana_weight * signals.kana
         ) / total
         return fused.astype(np.float32)
 
     # -- public search ------------------------------------------------------------------------------
 
     def rank(self, query: str, k: int = 10, today: date | None = None) -> list[Hit]:
-        """The best ``k`` active entries by fused score, with no screening and no decision."""
+        """The best ``k`` active entries (learned order when a ranker is loaded), no screening or decision."""
+        if self.ranker is not None:
+            return self._learned(query, today)[0][:k]
         return self._ranked(query, k, today)[0]
 
-    def _ranked(self, query: str, k: int, today: date | None) -> tuple[list[Hit], dict[str, np.ndarray], int]:
+    def _learned(self, query: str, today: date | None) -> tuple[list[Hit], float]:
+        """Rerank the first stage's candidates; also the calibrated probability that the first hit is right."""
+        assert self.ranker is not None
         index = self.index
-        channels = self.channel_scores(query)
-        fused = self.fuse(channels)
+        signals = self.signal_scores(query)
+        fused = self.fuse(signals)
+        ranked = _rank(np.where(index.active_mask(today), fused, -np.inf), CANDIDATES)
+        if not ranked:
+            return [], 0.0
+        candidates = np.array([i for i, _ in ranked], dtype=np.int64)
+        logits = self.ranker.reranker.logits(pair_features(signals, fused, candidates))
+        order = np.argsort(-logits, kind="stable")
+        shares = np.exp(logits - logits.max())
+        shares /= shares.sum()
+        hits = [
+            Hit(
+                index.entries[candidates[o]].id,
+                round(float(shares[o]), 4),
+                index.entries[candidates[o]].question,
+            )
+            for o in order
+        ]
+        features = query_features(signals, logits, order, candidates)
+        return hits, float(self.ranker.calibrator.probability(features[None, :])[0])
+
+    def _ranked(self, query: str, k: int, today: date | None) -> tuple[list[Hit], Signals, int]:
+        index = self.index
+        signals = self.signal_scores(query)
+        fused = self.fuse(signals)
         active = index.active_mask(today)
         ranked = _rank(np.where(active, fused, -np.inf), k)
         hits = [Hit(index.entries[i].id, round(float(s), 4), index.entries[i].question) for i, s in ranked]
-        return hits, channels, (ranked[0][0] if ranked else -1)
+        return hits, signals, (ranked[0][0] if ranked else -1)
 
     def search(
         self, query: str, k: int = 3, strict: bool = False, today: date | None = None
@@ -211,21 +260,21 @@ class FaqSearcher:
         reason = screen(query)
         if reason is not None:
             return SearchOutcome("unknown", [], reason)
-        hits, channels, best = self._ranked(query, max(k, 3), today)
+        if self.ranker is not None:
+            return self._decide_calibrated(*self._learned(query, today), k, strict)
+        hits, signals, best = self._ranked(query, max(k, 3), today)
         if not hits:
             return SearchOutcome("unknown", [], "no_match")
-        return self._decide(hits, channels, best, k, strict)
+        return self._decide(hits, signals, best, k, strict)
 
-    def _decide(
-        self, hits: list[Hit], channels: dict[str, np.ndarray], best: int, k: int, strict: bool
-    ) -> SearchOutcome:
+    def _decide(self, hits: list[Hit], signals: Signals, best: int, k: int, strict: bool) -> SearchOutcome:
         tuning = self.tuning
         top = hits[0].score
         second = hits[1].score if len(hits) > 1 else 0.0
-        overlap = max(float(channels["lexical"][best]), float(channels["kana"][best]))
-        if bool(channels["latin_query"][0]):
-            overlap = max(overlap, float(channels["dense"][best]))
-        if overlap < tuning.min_overlap and float(channels["dense"][best]) < tuning.min_dense_without_overlap:
+        overlap = max(float(signals.lexical[best]), float(signals.kana[best]))
+        if signals.latin_query:
+            overlap = max(overlap, float(signals.dense[best]))
+        if overlap < tuning.min_overlap and float(signals.dense[best]) < tuning.min_dense_without_overlap:
             return SearchOutcome("unknown", [], "no_overlap")
         threshold = tuning.strict_answer_threshold if strict else tuning.answer_threshold
         margin = tuning.strict_answer_margin if strict else tuning.answer_margin
@@ -238,6 +287,21 @@ class FaqSearcher:
                 close = hits[:2]
             return SearchOutcome("choose", close, f"score {top:.2f}, margin {top - second:.2f}")
         return SearchOutcome("unknown", [], f"low score {top:.2f}")
+
+    def _decide_calibrated(self, hits: list[Hit], p_right: float, k: int, strict: bool) -> SearchOutcome:
+        """Answer when the top entry is right with probability ``answer_at``; else offer the close ones."""
+        assert self.ranker is not None
+        if not hits:
+            return SearchOutcome("unknown", [], "no_match")
+        answer_at = self.ranker.answer_at if not strict else max(self.ranker.answer_at, 0.99)
+        why = f"p {p_right:.3f}"
+        if p_right >= answer_at:
+            return SearchOutcome("answer", hits[:k], why)
+        if p_right >= self.ranker.choose_at and not strict or p_right >= 0.5:
+            top = hits[0].score
+            close = [h for h in hits[:3] if h.score >= top * 0.1]
+            return SearchOutcome("choose", close if len(close) >= 2 else hits[:2], why)
+        return SearchOutcome("unknown", [], "low " + why)
 
     def rank_bm25(self, query: str, k: int = 10, today: date | None = None) -> list[Hit]:
         """Baseline ranking: lexical BM25 alone over active entries (normalised scores)."""
@@ -266,8 +330,6 @@ class FaqSearcher:
         if top >= 0.3:
             return SearchOutcome("choose", hits[:3], "bm25")
         return SearchOutcome("unknown", [], "bm25 low score")
-
-    bm25_only = search_bm25_only
 
 
 def _rank(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -1,0 +1,295 @@
+"""Answer quality on cities the models were not fitted on: leave-one-city-out evaluation and fitting.
+
+An evaluation city is a folder with ``faq.csv`` (the city's FAQ as staff export it) and one or more labelled
+query files (``query,expected_id,style``; an empty id marks an out-of-scope question, style ``oos_near`` a near
+miss). For every city, :func:`leave_one_out` fits the learned ranker (:mod:`knowledge.ranker`) on the *other*
+cities only and scores the city with it, next to the hand-tuned decision it replaces. :func:`fit` fits the model
+that ships on every city at once.
+
+The search signals of each question are computed once per city (:func:`collect`); fitting and scoring then run
+on those records, so a whole leave-one-city-out round costs one pass of query embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.evaluation import EvalQuery, read_queries
+from knowledge.kb import FaqEntry
+from knowledge.kb_io import read_kb_file
+from knowledge.ranker import (
+    CANDIDATES,
+    PAIR_FEATURES,
+    QUERY_FEATURES,
+    RankerModel,
+    fit_logistic,
+    pair_features,
+    query_features,
+)
+from knowledge.search import FaqSearcher, Signals
+
+__all__ = ["City", "CityScore", "QueryRecord", "collect", "fit", "leave_one_out", "load_city", "score"]
+
+NEAR_MISS_STYLE = "oos_near"
+MAX_WRONG_WHEN_FITTING = (
+    0.01  # answer_at is set so that at most this share of the training questions is answered wrongly
+)
+
+
+@dataclass
+class City:
+    name: str
+    entries: list[FaqEntry]
+    queries: list[EvalQuery]
+
+
+@dataclass
+class QueryRecord:
+    """One question's first-stage candidates and their features, and what the hand-tuned searcher decided."""
+
+    query: EvalQuery
+    candidate_ids: list[str]
+    pairs: np.ndarray  # (candidates, PAIR_FEATURES)
+    signals: Signals  # sliced to the candidates, in candidate order
+    baseline_decision: str
+    baseline_ids: list[str]
+
+    @property
+    def label(self) -> int:
+        """Index of the right entry among the candidates; -1 when absent or out of scope."""
+        if self.query.expected_id in self.candidate_ids:
+            return self.candidate_ids.index(self.query.expected_id)
+        return -1
+
+
+@dataclass
+class CityScore:
+    name: str
+    method: str
+    in_scope: int = 0
+    out_of_scope: int = 0
+    near_misses: int = 0
+    top1: float = 0.0
+    top3: float = 0.0
+    answered_right: float = 0.0
+    answered_wrong: float = 0.0  # wrong answers to in-scope AND out-of-scope questions, over all questions
+    buttons_contain: float = 0.0  # right entry answered or among the offered choices
+    choose: float = 0.0
+    unknown: float = 0.0
+    oos_not_answered: float = 0.0
+    near_not_answered: float = 0.0
+    style_top1: dict[str, float] = field(default_factory=dict)
+
+
+def load_city(folder: str | Path, name: str | None = None, kb: str | Path | None = None) -> City:
+    folder = Path(folder)
+    result = read_kb_file(kb or folder / "faq.csv")
+    if result.errors:
+        raise ValueError(f"{folder}: " + "; ".join(str(e) for e in result.errors[:5]))
+    queries: list[EvalQuery] = []
+    for path in sorted(folder.glob("*.csv")):
+        if path.name != "faq.csv":
+            queries += read_queries(path)
+    return City(name or folder.name, result.entries, queries)
+
+
+def collect(
+    searcher: FaqSearcher, city: City, progress: Callable[[int, int], None] | None = None
+) -> list[QueryRecord]:
+    """Index the city's FAQ in ``searcher`` (hand-tuned, no ranker) and record every question's signals."""
+    searcher.ranker = None
+    searcher.rebuild(city.entries)
+    ids = [e.id for e in searcher.entries]
+    records = []
+    for n, query in enumerate(city.queries):
+        signals = searcher.signal_scores(query.text)
+        fused = searcher.fuse(signals)
+        order = np.argsort(-fused, kind="stable")[:CANDIDATES]
+        baseline = searcher.search(query.text, k=3)
+        sliced = Signals(
+            dense=signals.dense[order],
+            dense_question=signals.dense_question[order],
+            lexical=signals.lexical[order],
+            kana=signals.kana[order],
+            kana_query=signals.kana_query,
+            latin_query=signals.latin_query,
+            foreign_query=signals.foreign_query,
+        )
+        records.append(
+            QueryRecord(
+                query,
+                [ids[i] for i in order],
+                pair_features(signals, fused, order),
+                sliced,
+                baseline.decision,
+                [h.faq_id for h in baseline.hits],
+            )
+        )
+        if progress:
+            progress(n + 1, len(city.queries))
+    return records
+
+
+def _fit_reranker(records: Sequence[QueryRecord]):  # type: ignore[no-untyped-def]
+    rows = [r for r in records if r.label >= 0]
+    x = np.vstack([r.pairs for r in rows])
+    y = np.concatenate([(np.arange(len(r.pairs)) == r.label).astype(float) for r in rows])
+    return fit_logistic(x, y, PAIR_FEATURES, l2=1.0)
+
+
+def _query_rows(records: Sequence[QueryRecord], reranker) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    feats, right = [], []
+    for r in records:
+        logits = reranker.logits(r.pairs)
+        order = np.argsort(-logits, kind="stable")
+        feats.append(query_features(r.signals, logits, order, np.arange(len(r.pairs))))
+        right.append(float(r.label >= 0 and order[0] == r.label))
+    return np.vstack(feats), np.array(right)
+
+
+def fit(
+    by_city: dict[str, list[QueryRecord]], embedder: str, max_wrong: float = MAX_WRONG_WHEN_FITTING
+) -> RankerModel:
+    """Fit reranker, calibrator and thresholds on the given cities.
+
+    The calibrator learns from rankings it has not seen fitted: each city's rankings come from a reranker
+    fitted on the other given cities (so its confidence is the confidence on a new city).
+    """
+    names = sorted(by_city)
+    all_records = [r for n in names for r in by_city[n]]
+    reranker = _fit_reranker(all_records)
+    feats, right = [], []
+    for held in names:
+        others = [r for n in names if n != held for r in by_city[n]] if len(names) > 1 else all_records
+        x, y = _query_rows(by_city[held], _fit_reranker(others))
+        feats.append(x)
+        right.append(y)
+    x_all, y_all = np.vstack(feats), np.concatenate(right)
+    calibrator = fit_logistic(x_all, y_all, QUERY_FEATURES, l2=1.0)
+    p = calibrator.probability(x_all)
+    answer_at = _threshold(p, y_all, max_wrong)
+    return RankerModel(embedder, reranker, calibrator, answer_at=answer_at, choose_at=0.05, fitted_on=names)
+
+
+def _threshold(p: np.ndarray, right: np.ndarray, max_wrong: float) -> float:
+    """The lowest probability threshold whose wrong answers stay within ``max_wrong`` of all questions."""
+    best = 0.999
+    for t in np.arange(0.995, 0.30, -0.005):
+        answered = p >= t
+        if (answered & (right == 0)).sum() / len(p) <= max_wrong:
+            best = float(t)
+        else:
+            break
+    return round(best, 3)
+
+
+def score(name: str, records: Sequence[QueryRecord], model: RankerModel | None) -> CityScore:
+    """Score a city's questions with ``model`` (None: the hand-tuned searcher's recorded decisions)."""
+    out = CityScore(name, "learned" if model else "hand-tuned")
+    totals: dict[str, list[float]] = {}
+    counts = {"right": 0, "wrong": 0, "buttons": 0, "choose": 0, "unknown": 0, "top1": 0, "top3": 0}
+    oos_answered = near_answered = 0
+    for r in records:
+        decision, ids, ranking = _decide(r, model)
+        q = r.query
+        if q.in_scope:
+            out.in_scope += 1
+            counts["top1"] += bool(ranking[:1] == [q.expected_id])
+            counts["top3"] += q.expected_id in ranking[:3]
+            totals.setdefault(q.style, []).append(float(ranking[:1] == [q.expected_id]))
+            if decision == "answer":
+                counts["right" if ids[:1] == [q.expected_id] else "wrong"] += 1
+            counts["buttons"] += (decision == "answer" and ids[:1] == [q.expected_id]) or (
+                decision == "choose" and q.expected_id in ids
+            )
+        else:
+            out.out_of_scope += 1
+            near = q.style == NEAR_MISS_STYLE
+            out.near_misses += near
+            if decision == "answer":
+                counts["wrong"] += 1
+                oos_answered += 1
+                near_answered += near
+        counts["choose"] += decision == "choose"
+        counts["unknown"] += decision == "unknown"
+    n_in, n_all = max(out.in_scope, 1), max(len(records), 1)
+    out.top1, out.top3 = counts["top1"] / n_in, counts["top3"] / n_in
+    out.answered_right, out.buttons_contain = counts["right"] / n_in, counts["buttons"] / n_in
+    out.answered_wrong = counts["wrong"] / n_all
+    out.choose, out.unknown = counts["choose"] / n_all, counts["unknown"] / n_all
+    out.oos_not_answered = 1 - oos_answered / max(out.out_of_scope, 1)
+    out.near_not_answered = 1 - near_answered / max(out.near_misses, 1)
+    out.style_top1 = {s: sum(v) / len(v) for s, v in sorted(totals.items())}
+    return out
+
+
+def _decide(r: QueryRecord, model: RankerModel | None) -> tuple[str, list[str], list[str]]:
+    if model is None:
+        return r.baseline_decision, r.baseline_ids, _first_stage_ranking(r)
+    logits = model.reranker.logits(r.pairs)
+    order = np.argsort(-logits, kind="stable")
+    ranking = [r.candidate_ids[i] for i in order]
+    p = float(
+        model.calibrator.probability(query_features(r.signals, logits, order, np.arange(len(r.pairs)))[None])[
+            0
+        ]
+    )
+    if p >= model.answer_at:
+        return "answer", ranking[:3], ranking
+    if p >= model.choose_at:
+        return "choose", ranking[:3], ranking
+    return "unknown", [], ranking
+
+
+def _first_stage_ranking(r: QueryRecord) -> list[str]:
+    return list(r.candidate_ids)
+
+
+def leave_one_out(
+    by_city: dict[str, list[QueryRecord]], embedder: str
+) -> list[tuple[CityScore, CityScore, RankerModel]]:
+    """For each city: the hand-tuned score, and the learned score with a model fitted on the other cities."""
+    results = []
+    for held in sorted(by_city):
+        others = {n: recs for n, recs in by_city.items() if n != held}
+        model = fit(others, embedder)
+        results.append((score(held, by_city[held], None), score(held, by_city[held], model), model))
+    return results
+
+
+COLUMNS = (
+    ("top1", "top-1"),
+    ("top3", "top-3"),
+    ("answered_right", "answered right"),
+    ("answered_wrong", "answered wrong"),
+    ("buttons_contain", "right answered or offered"),
+    ("oos_not_answered", "out-of-scope not answered"),
+    ("near_not_answered", "near misses not answered"),
+)
+
+
+def worst(scores: Sequence[CityScore]) -> CityScore:
+    """The worst city on each figure (highest for answered-wrong, lowest for the rest)."""
+    out = CityScore("worst", scores[0].method if scores else "")
+    for attr, _ in COLUMNS:
+        values = [getattr(s, attr) for s in scores]
+        setattr(out, attr, max(values) if attr == "answered_wrong" else min(values))
+    out.style_top1 = {"(any)": min((min(s.style_top1.values()) for s in scores if s.style_top1), default=0.0)}
+    return out
+
+
+def table_rows(scores: Sequence[CityScore]) -> list[list[str]]:
+    """One row per city and method: name, method, counts, then :data:`COLUMNS`, then the worst style."""
+    rows = []
+    for s in scores:
+        worst_style = min(s.style_top1.items(), key=lambda kv: kv[1]) if s.style_top1 else ("", 0.0)
+        rows.append(
+            [s.name, s.method, f"{s.in_scope}+{s.out_of_scope}"]
+            + [f"{getattr(s, attr):.3f}" for attr, _ in COLUMNS]
+            + [f"{worst_style[0]} {worst_style[1]:.2f}"]
+        )
+    return rows

@@ -1,0 +1,191 @@
+"""A learned second stage over the search signals: a reranker and a calibrated answer decision.
+
+The hand-weighted fusion (:meth:`FaqSearcher.fuse`) picks ``CANDIDATES`` entries. For each, :func:`pair_features`
+describes how well it matches (each signal, its gap to the best candidate on that signal, what kind of query it
+is), and a logistic model scores it: the *reranker*. A second logistic model, the *calibrator*, turns the
+ranking's shape (the winner's softmax share, its gap to the runner-up, its signals) into the probability that the
+winner is the right entry. The bot answers only when that probability reaches ``answer_at``; it offers the leading
+2–3 entries when together they are likely to hold the answer; otherwise it says it does not know.
+
+Both models are fitted on *other* cities' labelled questions (``madoguchi eval --fit``; leave-one-city-out when
+evaluating) and stored as a small JSON file (:class:`RankerModel`). Fitting is a few Newton steps of
+L2-regularised logistic regression in numpy: no learning library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from knowledge.search import Signals
+
+__all__ = [
+    "CANDIDATES",
+    "PAIR_FEATURES",
+    "QUERY_FEATURES",
+    "LogisticModel",
+    "RankerModel",
+    "fit_logistic",
+    "pair_features",
+    "query_features",
+]
+
+CANDIDATES = 20
+PAIR_FEATURES = (
+    "dense",
+    "dense_question",
+    "lexical",
+    "kana",
+    "fused",
+    "dense_gap",
+    "dense_question_gap",
+    "lexical_gap",
+    "kana_gap",
+    "fused_gap",
+    "kana_query_x_kana",
+    "latin_query_x_dense",
+    "foreign_query_x_dense",
+    "first_stage_rank",
+)
+QUERY_FEATURES = (
+    "top_share",
+    "top_gap",
+    "top_logit",
+    "second_share",
+    "top_dense",
+    "top_dense_question",
+    "top_lexical",
+    "top_kana",
+    "kana_query",
+    "latin_query",
+    "foreign_query",
+)
+
+
+def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """One row per candidate entry (indices into the entries), columns :data:`PAIR_FEATURES`."""
+    cols = {
+        "dense": signals.dense[candidates],
+        "dense_question": signals.dense_question[candidates],
+        "lexical": signals.lexical[candidates],
+        "kana": signals.kana[candidates],
+        "fused": fused[candidates],
+    }
+    out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
+    for j, name in enumerate(PAIR_FEATURES):
+        if name in cols:
+            out[:, j] = cols[name]
+        elif name.endswith("_gap"):
+            base = cols[name[: -len("_gap")]]
+            out[:, j] = base - (base.max() if len(base) else 0.0)
+    kana_q, latin_q, foreign_q = (
+        float(signals.kana_query),
+        float(signals.latin_query),
+        float(signals.foreign_query),
+    )
+    out[:, PAIR_FEATURES.index("kana_query_x_kana")] = kana_q * cols["kana"]
+    out[:, PAIR_FEATURES.index("latin_query_x_dense")] = latin_q * cols["dense"]
+    out[:, PAIR_FEATURES.index("foreign_query_x_dense")] = foreign_q * cols["dense"]
+    out[:, PAIR_FEATURES.index("first_stage_rank")] = np.log1p(np.arange(len(candidates)))
+    return out
+
+
+def query_features(
+    signals: Signals, logits: np.ndarray, order: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """The ranking's shape for the calibrator, columns :data:`QUERY_FEATURES` (``order``: best first)."""
+    shares = _softmax(logits)
+    top = order[0]
+    second = order[1] if len(order) > 1 else order[0]
+    entry = candidates[top]
+    values = {
+        "top_share": shares[top],
+        "top_gap": logits[top] - (logits[second] if len(order) > 1 else logits[top] - 5.0),
+        "top_logit": logits[top],
+        "second_share": shares[second] if len(order) > 1 else 0.0,
+        "top_dense": signals.dense[entry],
+        "top_dense_question": signals.dense_question[entry],
+        "top_lexical": signals.lexical[entry],
+        "top_kana": signals.kana[entry],
+        "kana_query": float(signals.kana_query),
+        "latin_query": float(signals.latin_query),
+        "foreign_query": float(signals.foreign_query),
+    }
+    return np.array([float(values[name]) for name in QUERY_FEATURES], dtype=np.float64)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max())
+    return z / z.sum()
+
+
+@dataclass
+class LogisticModel:
+    """Standardised features, weights and an intercept: ``sigmoid(w · (x - mean) / scale + b)``."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    intercept: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return z @ np.asarray(self.weights) + self.intercept
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], l2: float = 1.0, steps: int = 25
+) -> LogisticModel:
+    """L2-regularised logistic regression by Newton's method (the intercept is not penalised)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        gradient = z.T @ (p - y) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LogisticModel(list(features), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]))
+
+
+@dataclass
+class RankerModel:
+    """The two models, the thresholds chosen with them, and what they were fitted on."""
+
+    embedder: str
+    reranker: LogisticModel
+    calibrator: LogisticModel
+    answer_at: float = 0.97  # answer when P(top entry is right) reaches this
+    choose_at: float = 0.30  # offer choices when the leading entries together are this likely
+    fitted_on: list[str] = field(default_factory=list)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RankerModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(
+            embedder=data["embedder"],
+            reranker=LogisticModel(**data["reranker"]),
+            calibrator=LogisticModel(**data["calibrator"]),
+            answer_at=float(data["answer_at"]),
+            choose_at=float(data["choose_at"]),
+            fitted_on=list(data.get("fitted_on", [])),
+        )

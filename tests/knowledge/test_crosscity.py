@@ -1,0 +1,39 @@
+"""Leave-one-city-out evaluation on small synthetic cities (hashing embedder)."""
+
+from __future__ import annotations
+
+from knowledge.crosscity import City, collect, fit, leave_one_out, score, worst
+from knowledge.embedders import HashingEmbedder
+from knowledge.evaluation import EvalQuery
+from knowledge.kb import FaqEntry
+from knowledge.search import FaqSearcher
+
+
+def _city(name: str, entries: list[FaqEntry]) -> City:
+    queries = [EvalQuery(e.question, e.id, "formal") for e in entries]
+    queries += [EvalQuery(e.question[:6] + "について", e.id, "keyword") for e in entries]
+    queries += [EvalQuery("今日の天気はどうですか", "", "oos"), EvalQuery("おすすめの寿司屋", "", "oos_near")]
+    return City(name, entries, queries)
+
+
+def test_each_city_is_scored_by_a_model_fitted_without_it(fixture_entries: list[FaqEntry]) -> None:
+    half = len(fixture_entries) // 2
+    cities = {
+        "a": _city("a", fixture_entries[:half]),
+        "b": _city("b", fixture_entries[half:]),
+        "c": _city("c", fixture_entries),
+    }
+    searcher = FaqSearcher(HashingEmbedder())
+    by_city = {name: collect(searcher, city) for name, city in cities.items()}
+    results = leave_one_out(by_city, "hashing-256")
+    assert [base.name for base, _, _ in results] == ["a", "b", "c"]
+    for base, learned, model in results:
+        assert base.name not in model.fitted_on and len(model.fitted_on) == 2
+        assert learned.in_scope == 2 * len(cities[base.name].entries) and learned.out_of_scope == 2
+        assert learned.near_misses == 1
+        assert learned.top1 >= 0.9  # the exact question ranks its entry first
+    full = fit(by_city, "hashing-256")
+    assert full.fitted_on == ["a", "b", "c"]
+    scores = [score(n, recs, full) for n, recs in by_city.items()]
+    assert worst(scores).top1 == min(s.top1 for s in scores)
+    assert worst(scores).answered_wrong == max(s.answered_wrong for s in scores)
