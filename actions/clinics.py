@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.garbage import city, latest_text
-from actions.runtime import meta, runtime
-from bot.live_citydata import CityData, current_store
+from actions.garbage import latest_text
+from actions.runtime import RuntimeAction, meta
+from bot.live_citydata import CityData
 from knowledge.clinics import Clinic, DutyDay
 from knowledge.dates import format_day, parse_day_range
 
@@ -41,16 +41,15 @@ def safety_lines(data: CityData) -> list[str]:
     return lines
 
 
-class ActionHolidayClinic(Action):
+class ActionHolidayClinic(RuntimeAction):
     def name(self) -> str:
         return "action_holiday_clinic"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        rt = runtime()
-        data, text = city(), latest_text(tracker)
-        now = current_store(rt.factory, rt.settings.city_data_dir).now()
+        data, text = self.rt.city(), latest_text(tracker)
+        now = self.rt.clock.now()
         roster = data.clinics
         period = parse_day_range(text, now.date())
         lines: list[str] = []

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.garbage import city, latest_text
-from actions.runtime import meta, runtime
-from bot.live_citydata import current_store
+from actions.garbage import latest_text
+from actions.runtime import RuntimeAction, meta
 from knowledge.dates import format_day
 from knowledge.departments import Department, is_open, next_open
 
@@ -19,16 +18,15 @@ def department_text(dept: Department, now_open: bool, reopen: str) -> str:
     return (f"{dept.name}（{dept.floor}）\n電話 {dept.phone}\n受付 {dept.hours_text()}\n{status}").strip()
 
 
-class ActionDepartment(Action):
+class ActionDepartment(RuntimeAction):
     def name(self) -> str:
         return "action_department"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        rt = runtime()
-        data, text = city(), latest_text(tracker)
-        now = current_store(rt.factory, rt.settings.city_data_dir).now()
+        data, text = self.rt.city(), latest_text(tracker)
+        now = self.rt.clock.now()
         found = data.departments.find(text, limit=3)
         if not found:
             c = data.city.contact

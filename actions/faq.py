@@ -1,88 +1,28 @@
-"""`action_search_faq`: answer from the FAQ when sure, offer choices when torn, otherwise say so honestly."""
+"""`action_search_faq`: answer from the FAQ when sure, offer choices when torn, otherwise say so honestly.
+`action_human_contact`: the counter to ask a person.
+
+`action_search_faq` is the door of the intent `ask_city_service` and of `nlu_fallback` (data/rules/city_service.yml).
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import garbage, snowplow
-from actions.runtime import city_today, message_metadata, meta, runtime
+from actions.runtime import Runtime, RuntimeAction, message_metadata, meta
 from bot.storage import conversations
 from bot.storage.db import transaction
+from knowledge.normalize import is_english
+from knowledge.search import Hit, SearchOutcome
 from knowledge.snowplow import match_area
 
 LABEL_MAX = 20  # LINE quick-reply label limit
-_ASCII_WORD = re.compile(r"[A-Za-z]")
 HUMAN_LABEL = "担当者に問い合わせたい"
-
-
-# A Latin-letter message counts as English when it has a function word or two real-looking words; a keyboard
-# mash ("asdfghjkl") or one romanised word ("juminhyo") gets the Japanese reply.
-_ENGLISH_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "you",
-        "my",
-        "me",
-        "we",
-        "is",
-        "are",
-        "am",
-        "was",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "how",
-        "what",
-        "where",
-        "when",
-        "who",
-        "which",
-        "why",
-        "to",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "with",
-        "from",
-        "and",
-        "or",
-        "not",
-        "no",
-        "yes",
-        "please",
-        "get",
-        "need",
-        "want",
-        "have",
-        "has",
-        "it",
-        "this",
-        "that",
-        "there",
-    ]
-)
-
-
-def is_english(text: str) -> bool:
-    letters = [c for c in text if not c.isspace() and c not in "?!.,'\"-()"]
-    if not letters:
-        return False
-    if sum(1 for c in letters if _ASCII_WORD.match(c)) / len(letters) <= 0.6:
-        return False
-    words = [w.lower() for w in re.findall(r"[A-Za-z']+", text)]
-    worded = [w for w in words if re.search(r"[aeiouy]", w) and len(w) > 1]
-    return bool(set(words) & _ENGLISH_WORDS) or len(worded) >= 2
+STRICT_OOS_CONFIDENCE = 0.8
 
 
 def short_label(text: str) -> str:
@@ -90,112 +30,143 @@ def short_label(text: str) -> str:
     return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
-STRICT_OOS_CONFIDENCE = 0.8
-
-
-def area_answer(tracker: Tracker) -> Action | None:
+def area_answer(rt: Runtime, tracker: Tracker) -> Action | None:
     """The action an unclear message is really for when it names an area right after the bot asked for one
     (garbage days or snow clearing: 「お住まいの地区を教えてください」→「本町です」), else None."""
     text = (tracker.latest_message or {}).get("text") or ""
     _question, said = garbage.last_exchange(tracker)
     if not said:
         return None
-    data = garbage.city()
+    data = rt.city()
     if garbage.AREA_QUESTION in said and data.garbage.match_area(text):
-        return garbage.ActionGarbageDay()
+        return garbage.ActionGarbageDay(rt)
     if snowplow.AREA_QUESTION in said and match_area(data.snowplow_areas, text) is not None:
-        return snowplow.ActionSnowplow()
+        return snowplow.ActionSnowplow(rt)
     return None
 
 
-class ActionSearchFaq(Action):
-    def name(self) -> str:
-        return "action_search_faq"
+@dataclass(frozen=True)
+class Question:
+    """The resident's message as the FAQ search sees it."""
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        meant = area_answer(tracker)  # NLU has no intent for a bare place name; the context says what it is
-        if meant is not None:
-            return await meant.run(dispatcher, tracker, domain)
-        rt = runtime()
-        text = (tracker.latest_message or {}).get("text") or ""
-        intent = (tracker.latest_message or {}).get("intent") or {}
-        channel = message_metadata(tracker).get("channel", "web")
+    text: str
+    channel: str
+    strict: bool  # only a very strong, clear FAQ match may answer
+    english: bool  # English framing of the reply
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Question:
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        intent = latest.get("intent") or {}
         # DIET is sure a message is off-topic: then only a very strong, clear FAQ match may answer. An unsure
         # out_of_scope (a long procedural question with unseen words) is searched with the normal bar.
         strict = (
             intent.get("name") == "out_of_scope"
             and float(intent.get("confidence") or 0) >= STRICT_OOS_CONFIDENCE
         )
-        outcome = rt.searcher.search(text, k=3, strict=strict, today=city_today())
-        english = is_english(text)
-        if outcome.decision == "answer" and outcome.hits:
-            entry = rt.searcher.entry(outcome.hits[0].faq_id)
-            if entry is not None:
-                answer = entry.answer
-                if english:
-                    answer = entry.answer_en or (
-                        entry.answer + "\n\n(This answer is available in Japanese only. "
-                        "Please ask the city office if you need help in English.)"
-                    )
-                link = (
-                    {"label": "詳しくはこちら" if not english else "More details", "url": entry.url}
-                    if entry.url
-                    else None
-                )
-                dispatcher.utter_message(text=answer)
-                dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
-                return []
+        channel = message_metadata(tracker).get("channel", "web")
+        return cls(text=text, channel=channel, strict=strict, english=is_english(text))
+
+
+class ActionSearchFaq(RuntimeAction):
+    def name(self) -> str:
+        return "action_search_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        # Pre-dispatch, here on purpose: NLU has no intent for a bare place name, so 「本町です」 lands in this
+        # action. Right after the bot asked for an area (garbage days, snow clearing), the action that asked
+        # answers it instead of the FAQ search. No rule can say this: it depends on what the bot last said.
+        meant = area_answer(self.rt, tracker)
+        if meant is not None:
+            return await meant.run(dispatcher, tracker, domain)
+        question = Question.of(tracker)
+        outcome = self.rt.searcher.search(
+            question.text, k=3, strict=question.strict, today=self.rt.clock.today()
+        )
+        answered = outcome.decision == "answer" and outcome.hits
+        if answered and self.answer(dispatcher, outcome.hits[0], question):
+            return []
+        torn = outcome.decision == "choose" and len(outcome.hits) >= 2
+        self.log_unanswered(tracker, question, outcome, "choose" if torn else "unknown")
+        if torn:
+            self.choose(dispatcher, outcome.hits[:3], question)
+        else:
+            self.unknown(dispatcher, question)
+        return []
+
+    def answer(self, dispatcher: CollectingDispatcher, hit: Hit, question: Question) -> bool:
+        """The entry's answer and link (False when the entry is gone since the index was built)."""
+        entry = self.rt.searcher.entry(hit.faq_id)
+        if entry is None:
+            return False
+        text = entry.answer
+        if question.english:
+            text = entry.answer_en or (
+                entry.answer + "\n\n(This answer is available in Japanese only. "
+                "Please ask the city office if you need help in English.)"
+            )
+        label = "More details" if question.english else "詳しくはこちら"
+        link = {"label": label, "url": entry.url} if entry.url else None
+        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
+        return True
+
+    def log_unanswered(
+        self, tracker: Tracker, question: Question, outcome: SearchOutcome, reason: str
+    ) -> None:
+        """Staff see both: what was offered, and what found nothing."""
         candidates = [{"faq_id": h.faq_id, "score": round(float(h.score), 4)} for h in outcome.hits]
         top = float(outcome.hits[0].score) if outcome.hits else 0.0
-        choose = outcome.decision == "choose" and len(outcome.hits) >= 2
-        with transaction(rt.factory) as session:  # staff see both: what was offered, and what found nothing
+        with transaction(self.rt.factory) as session:
             conversations.log_unanswered(
                 session,
-                text=text,
-                channel=channel,
+                text=question.text,
+                channel=question.channel,
                 sender=tracker.sender_id,
-                reason="choose" if choose else "unknown",
+                reason=reason,
                 candidates=candidates,
                 top_score=top,
             )
-        if choose:
-            prompt = (
-                "Which of these do you mean?"
-                if english
-                else "ご質問は次のどれに近いですか？当てはまるものを選んでください。"
-            )
-            buttons = [{"title": short_label(h.question), "payload": h.question} for h in outcome.hits[:3]]
-            buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
-            dispatcher.utter_message(text=prompt, buttons=buttons)
-            dispatcher.utter_message(
-                json_message=meta(candidates=[h.faq_id for h in outcome.hits[:3]], kind="choose")
-            )
-            return []
-        if english:
+
+    def choose(self, dispatcher: CollectingDispatcher, hits: list[Hit], question: Question) -> None:
+        """Close candidates: offer them, and a person."""
+        prompt = (
+            "Which of these do you mean?"
+            if question.english
+            else "ご質問は次のどれに近いですか？当てはまるものを選んでください。"
+        )
+        buttons = [{"title": short_label(h.question), "payload": h.question} for h in hits]
+        buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
+        dispatcher.utter_message(text=prompt, buttons=buttons)
+        dispatcher.utter_message(json_message=meta(candidates=[h.faq_id for h in hits], kind="choose"))
+
+    def unknown(self, dispatcher: CollectingDispatcher, question: Question) -> None:
+        """No reliable answer: say so, and where to ask."""
+        if question.english:
             reply = (
                 "Sorry, I could not find a reliable answer to that question. "
-                "Please contact the city office:\n" + rt.contact_text()
+                "Please contact the city office:\n" + self.rt.contact_text()
             )
         else:
             reply = (
                 "申し訳ありません。そのご質問に確実にお答えできる情報が見つかりませんでした。"
-                "お手数ですが、次の窓口までお問い合わせください。\n" + rt.contact_text()
+                "お手数ですが、次の窓口までお問い合わせください。\n" + self.rt.contact_text()
             )
         dispatcher.utter_message(text=reply)
         dispatcher.utter_message(json_message=meta(fallback=True, kind="unknown"))
-        return []
 
 
-class ActionHumanContact(Action):
+class ActionHumanContact(RuntimeAction):
     def name(self) -> str:
         return "action_human_contact"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        rt = runtime()
-        dispatcher.utter_message(text="担当者へのお問い合わせは、次の窓口で承ります。\n" + rt.contact_text())
+        text = "担当者へのお問い合わせは、次の窓口で承ります。\n" + self.rt.contact_text()
+        dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message=meta(kind="human"))
         return []

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import city_today, meta, runtime
-from bot.live_citydata import CityData, current_store
+from actions.runtime import Runtime, RuntimeAction, meta
+from bot.live_citydata import CityData
 from bot.storage import conversations
 from bot.storage.db import transaction
 from knowledge.dates import format_day, parse_day_range
@@ -34,11 +34,6 @@ CONFIDENT_ITEM = 0.75
 MAYBE_ITEM = 0.5
 
 
-def city() -> CityData:
-    rt = runtime()
-    return current_store(rt.factory, rt.settings.city_data_dir).get()
-
-
 def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
@@ -47,30 +42,32 @@ def wants_area_change(text: str) -> bool:
     return any(w in text for w in CHANGE_AREA_WORDS)
 
 
-def remembered_area(tracker: Tracker, data: CityData) -> str | None:
+def remembered_area(rt: Runtime, tracker: Tracker, data: CityData) -> str | None:
     """The area from the slot (validated against the calendar) or the stored preference."""
     slot = tracker.get_slot(AREA_KEY)
     if slot:
         area = slot if slot in data.garbage.areas() else data.garbage.match_area(str(slot))
         if area:
             return area
-    with runtime().factory() as session:
+    with rt.factory() as session:
         stored = conversations.get_preference(session, tracker.sender_id, AREA_KEY)
     return stored if stored in data.garbage.areas() else None
 
 
-def remember_area(sender: str, area: str | None) -> None:
-    with transaction(runtime().factory) as session:
-        conversations.set_preference(session, sender, AREA_KEY, area or "")
+def remember_area(rt: Runtime, resident_key: str, area: str | None) -> None:
+    with transaction(rt.factory) as session:
+        conversations.set_preference(session, resident_key, AREA_KEY, area or "")
 
 
-def resolve_area(tracker: Tracker, data: CityData, text: str) -> tuple[str | None, list[dict[str, Any]]]:
+def resolve_area(
+    rt: Runtime, tracker: Tracker, data: CityData, text: str
+) -> tuple[str | None, list[dict[str, Any]]]:
     """The area to answer for and the events that remember it (a newly named area is stored)."""
     named = data.garbage.match_area(text)
     if named:
-        remember_area(tracker.sender_id, named)
+        remember_area(rt, tracker.sender_id, named)
         return named, [SlotSet(AREA_KEY, named)]
-    area = remembered_area(tracker, data)
+    area = remembered_area(rt, tracker, data)
     events = [] if area == tracker.get_slot(AREA_KEY) else [SlotSet(AREA_KEY, area)]
     return area, events
 
@@ -136,19 +133,19 @@ def notes_for(data: CityData, area: str, categories: list[str]) -> list[str]:
     return notes
 
 
-class ActionGarbageDay(Action):
+class ActionGarbageDay(RuntimeAction):
     def name(self) -> str:
         return "action_garbage_day"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        data, text, day0 = city(), latest_text(tracker), city_today()
+        data, text, day0 = self.rt.city(), latest_text(tracker), self.rt.clock.today()
         if wants_area_change(text) and not data.garbage.match_area(text.split("変更")[-1]):
-            remember_area(tracker.sender_id, None)
+            remember_area(self.rt, tracker.sender_id, None)
             ask_area(dispatcher, data, "のごみの日", "garbage", lead="地区の設定を取り消しました。")
             return [SlotSet(AREA_KEY, None)]
-        area, events = resolve_area(tracker, data, text)
+        area, events = resolve_area(self.rt, tracker, data, text)
         if area is None:
             ask_area(dispatcher, data, "のごみの日", "garbage")
             return events
@@ -214,24 +211,25 @@ def is_confident(matches: list[Any]) -> bool:
     return best.score >= CONFIDENT_ITEM and not rivals
 
 
-class ActionGarbageItem(Action):
+class ActionGarbageItem(RuntimeAction):
     def name(self) -> str:
         return "action_garbage_item"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        data, text = city(), latest_text(tracker)
+        data, text = self.rt.city(), latest_text(tracker)
         matches = data.garbage.categorize(text, limit=3, min_score=MAYBE_ITEM)
         if matches and is_confident(matches):
             best = matches[0]
             lines = [f"「{best.item}」は「{best.category}」です。"]
             if best.note:
                 lines.append(best.note)
-            area, events = resolve_area(tracker, data, text)
+            area, events = resolve_area(self.rt, tracker, data, text)
             if best.category in data.garbage.categories():
                 if area:
-                    nxt = data.garbage.next_collection(area, best.category, city_today(), inclusive=True)
+                    today = self.rt.clock.today()
+                    nxt = data.garbage.next_collection(area, best.category, today, inclusive=True)
                     if nxt:
                         lines.append(f"{area}の次の「{best.category}」の収集は{format_day(nxt)}です。")
                 else:
@@ -254,9 +252,9 @@ class ActionGarbageItem(Action):
         return self._unknown(dispatcher, text, data)
 
     def _unknown(self, dispatcher: CollectingDispatcher, text: str, data: CityData) -> list[dict[str, Any]]:
-        rt = runtime()
+        rt = self.rt
         try:
-            outcome = rt.searcher.search(text, k=3, strict=True, today=city_today())
+            outcome = rt.searcher.search(text, k=3, strict=True, today=rt.clock.today())
         except Exception:  # the FAQ index may be warming up; the honest answer below still helps
             outcome = None
         if outcome is not None and outcome.decision == "answer" and outcome.hits:

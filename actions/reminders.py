@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.garbage import ask_area, city, latest_text, resolve_area
-from actions.runtime import message_metadata, meta, runtime
+from actions.garbage import ask_area, latest_text, resolve_area
+from actions.runtime import RuntimeAction, message_metadata, meta
 from bot.storage import citydata
 from bot.storage.db import transaction
 
@@ -24,30 +24,30 @@ def reminder_kind(text: str) -> str | None:
     return None
 
 
-class ActionSubscribeReminder(Action):
+class ActionSubscribeReminder(RuntimeAction):
     def name(self) -> str:
         return "action_subscribe_reminder"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        data, text = city(), latest_text(tracker)
+        data, text = self.rt.city(), latest_text(tracker)
         kind = reminder_kind(text) or "garbage"
         md = message_metadata(tracker)
-        sender_ref = md.get("sender_ref")
-        if md.get("channel") != "line" or not sender_ref:
+        resident_key = md.get("resident_key")  # the LINE worker's pseudonym of the resident: the push address
+        if md.get("channel") != "line" or not resident_key:
             dispatcher.utter_message(
                 text="お知らせ通知はLINEでご利用いただけます。みどり野市のLINE公式アカウントを友だち追加して、"
                 "「ごみの日を通知して」と送ってください。"
             )
             dispatcher.utter_message(json_message=meta(kind=kind))
             return []
-        area, events = resolve_area(tracker, data, text)
+        area, events = resolve_area(self.rt, tracker, data, text)
         if area is None:
             ask_area(dispatcher, data, "で通知して" if kind == "garbage" else "の除雪を通知して", kind)
             return events
-        with transaction(runtime().factory) as session:
-            _, created = citydata.subscribe(session, sender=tracker.sender_id, sender_ref=str(sender_ref),
+        with transaction(self.rt.factory) as session:
+            _, created = citydata.subscribe(session, sender=tracker.sender_id, sender_ref=str(resident_key),
                                             kind=kind, area=area)  # fmt: skip
         what = "ごみ収集日の前日の夕方に" if kind == "garbage" else "除雪車が通過したときに"
         head = "通知を登録しました。" if created else "すでに通知を登録済みです。"
@@ -59,7 +59,7 @@ class ActionSubscribeReminder(Action):
         return events
 
 
-class ActionUnsubscribeReminder(Action):
+class ActionUnsubscribeReminder(RuntimeAction):
     def name(self) -> str:
         return "action_unsubscribe_reminder"
 
@@ -68,7 +68,7 @@ class ActionUnsubscribeReminder(Action):
     ) -> list[dict[str, Any]]:
         text = latest_text(tracker)
         kind = reminder_kind(text)
-        with transaction(runtime().factory) as session:
+        with transaction(self.rt.factory) as session:
             count = citydata.unsubscribe(session, sender=tracker.sender_id, kind=kind)
         if count:
             reply = "通知を停止しました。また利用するときは「ごみの日を通知して」と送ってください。"

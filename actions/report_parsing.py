@@ -12,12 +12,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.runtime import runtime
 from bot.reports.photos import PhotoStore
-from bot.reports.service import (
-    CategoryTable,
-    load_categories,
-)
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -153,31 +149,21 @@ def describe_location(value: Any) -> str:
     return address or "(指定なし)"
 
 
-def categories() -> CategoryTable:
-    return load_categories(runtime().settings.report_categories_file)
-
-
-def photo_store() -> PhotoStore:
-    return PhotoStore.from_settings(runtime().settings)
-
-
-def own_photos(ids: Any, sender: str) -> list[str]:
+def own_photos(store: PhotoStore, ids: Any, resident_key: str) -> list[str]:
     """The ids that name stored photos this resident may use (unknown or someone else's are dropped)."""
     if not isinstance(ids, list):
         return []
-    store = photo_store()
     good = []
     for photo_id in ids:
         info = store.info(photo_id) if isinstance(photo_id, str) else None
-        if info is not None and info.get("owner") in (None, sender) and photo_id not in good:
+        if info is not None and info.get("owner") in (None, resident_key) and photo_id not in good:
             good.append(photo_id)
     return good
 
 
-def photo_gps(photos: Any) -> tuple[float, float] | None:
+def photo_gps(store: PhotoStore, photos: Any) -> tuple[float, float] | None:
     if not isinstance(photos, list):
         return None
-    store = photo_store()
     return next((gps for gps in (store.gps_of(p) for p in photos) if gps), None)
 
 
@@ -185,8 +171,7 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in SLOTS] + [SlotSet("requested_slot", None)]
 
 
-def emergency_text(kind: str) -> str:
-    s = runtime().settings
+def emergency_text(s: Settings, kind: str) -> str:
     if kind == "water":
         return (
             "【水が噴き出しているなど、今まさに危険な場合】24時間受付の水道緊急ダイヤル "

@@ -1,30 +1,66 @@
-"""What the action server holds for its lifetime: settings, database sessions, the live FAQ searcher."""
+"""What the action server holds for its lifetime, passed to every action it serves.
+
+One :class:`Runtime` per process, built by ``actions/server.py``: settings, database sessions, the live FAQ
+searcher, the live city data and the city clock. Every action takes it in its constructor
+(``ActionSearchFaq(rt)``); tests build their own with a scripted searcher and a fixed clock.
+"""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from rasa_sdk import Action
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.live_citydata import current_store
+from bot.live_citydata import CityData, CityDataStore
 from bot.live_search import LiveSearcher
-from bot.settings import Settings, load_settings
+from bot.reports.categories import CategoryTable, load_categories
+from bot.reports.photos import PhotoStore
+from bot.settings import Settings
 from bot.storage.db import make_engine, migrate, session_factory
+from knowledge.clock import CityClock
 from knowledge.embedders import make_embedder
+from knowledge.kb import FaqEntry
+from knowledge.search import SearchOutcome
+
+
+class FaqSearcher(Protocol):
+    """What the actions ask of the FAQ search (`bot.live_search.LiveSearcher` in the server)."""
+
+    def search(
+        self, query: str, k: int = 3, strict: bool = False, today: date | None = None
+    ) -> SearchOutcome: ...
+
+    def entry(self, faq_id: str) -> FaqEntry | None: ...
 
 
 @dataclass
 class Runtime:
     settings: Settings
     factory: sessionmaker[Session]
-    searcher: LiveSearcher
+    searcher: FaqSearcher
+    store: CityDataStore
+    clock: CityClock
 
     @classmethod
-    def create(cls, settings: Settings | None = None) -> Runtime:
-        settings = settings or load_settings()
+    def assemble(
+        cls,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        searcher: FaqSearcher,
+        clock: CityClock | None = None,
+    ) -> Runtime:
+        """A runtime on existing parts: the city data from ``settings.city_data_dir`` (and its database
+        imports), the clock ``clock`` or else the settings' (``MADOGUCHI_CLOCK`` fixes it)."""
+        store = CityDataStore(factory, settings.city_data_dir)
+        return cls(settings, factory, searcher, store, clock or settings.city_clock())
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        """The action server's runtime, ready to serve: the database migrated, the FAQ index warmed up and
+        the city data loaded (a bad file fails at start-up, not on a resident's first question)."""
         settings.ensure_dirs()
         migrate(settings.db_url)
         factory = session_factory(make_engine(settings.db_url))
@@ -34,38 +70,31 @@ class Runtime:
             cache_dir=settings.index_dir,
             synonyms=settings.synonyms_file if settings.synonyms_file.exists() else None,
         )
-        return cls(settings=settings, factory=factory, searcher=searcher)
+        searcher.warm_up()
+        rt = cls.assemble(settings, factory, searcher)
+        rt.city()
+        return rt
+
+    def city(self) -> CityData:
+        """The city's current data (a staff import is live within seconds)."""
+        return self.store.get()
+
+    def categories(self) -> CategoryTable:
+        return load_categories(self.settings.report_categories_file)
+
+    def photos(self) -> PhotoStore:
+        return PhotoStore.from_settings(self.settings)
 
     def contact_text(self) -> str:
         s = self.settings
         return f"{s.contact_counter}\n電話: {s.contact_phone}\n受付時間: {s.contact_hours}"
 
 
-_runtime: Runtime | None = None
-_lock = threading.Lock()
+class RuntimeAction(Action):
+    """An action that answers from the runtime it was built with."""
 
-
-def runtime() -> Runtime:
-    """The process-wide runtime, created on first use (the server entry point warms it up first)."""
-    global _runtime
-    with _lock:
-        if _runtime is None:
-            _runtime = Runtime.create()
-            _runtime.searcher.warm_up()
-        return _runtime
-
-
-def install(rt: Runtime) -> None:
-    """Use this runtime (tests and the server entry point)."""
-    global _runtime
-    with _lock:
-        _runtime = rt
-
-
-def city_today() -> date:
-    """Today in the city (Japan time; the fixed MADOGUCHI_CLOCK in tests of date-dependent answers)."""
-    rt = runtime()
-    return current_store(rt.factory, rt.settings.city_data_dir).now().date()
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
 
 
 def meta(**values: Any) -> dict[str, Any]:

@@ -1,19 +1,62 @@
-"""Action server entry point: warm the FAQ index up first, then serve rasa-sdk on loopback, one process."""
+"""Action server entry point: build the one runtime, warm it up, then serve rasa-sdk on loopback, one process.
+
+Every action the domain names is registered here by instance, from :func:`served_actions`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from actions.runtime import Runtime, install
-from bot.live_citydata import CityDataStore, install_store, local_now
+from rasa_sdk import Action
+from rasa_sdk.executor import ActionExecutor
+
+from actions.clinics import ActionHolidayClinic
+from actions.departments import ActionDepartment
+from actions.faq import ActionHumanContact, ActionSearchFaq
+from actions.garbage import ActionGarbageDay, ActionGarbageItem
+from actions.reminders import ActionSubscribeReminder, ActionUnsubscribeReminder
+from actions.report_form import (
+    ActionAskReportCategory,
+    ActionAskReportConfirm,
+    ActionAskReportLocation,
+    ValidateReportForm,
+)
+from actions.reports import ActionCancelForm, ActionReportStatus, ActionSubmitReport
+from actions.runtime import Runtime
+from actions.snowplow import ActionSnowplow
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
-def city_store(rt: Runtime) -> CityDataStore:
-    """The city data of this process; `MADOGUCHI_CLOCK` (never in production) fixes the "now" of its answers."""
-    moment = rt.settings.clock
-    clock = local_now if moment is None else (lambda: moment)
-    return CityDataStore(rt.factory, rt.settings.city_data_dir, clock=clock)
+def served_actions(rt: Runtime) -> list[Action]:
+    """The custom actions of domain.yml, each holding the runtime."""
+    return [
+        ActionSearchFaq(rt),
+        ActionHumanContact(rt),
+        ActionGarbageDay(rt),
+        ActionGarbageItem(rt),
+        ActionSnowplow(rt),
+        ActionHolidayClinic(rt),
+        ActionDepartment(rt),
+        ActionSubscribeReminder(rt),
+        ActionUnsubscribeReminder(rt),
+        ValidateReportForm(rt),
+        ActionAskReportCategory(rt),
+        ActionAskReportLocation(rt),
+        ActionAskReportConfirm(rt),
+        ActionSubmitReport(rt),
+        ActionCancelForm(rt),
+        ActionReportStatus(rt),
+    ]
+
+
+def make_executor(rt: Runtime) -> ActionExecutor:
+    executor = ActionExecutor()
+    for action in served_actions(rt):
+        executor.register_action(action)
+    return executor
 
 
 def main() -> None:
@@ -24,22 +67,13 @@ def main() -> None:
     from bot.privacy import install_log_masking
 
     install_log_masking()  # noqa: E702, I001  (issue 9: PII masked in logs)
-    rt = Runtime.create()
-    rt.searcher.warm_up()
-    # Load the city data now so a bad file fails at start-up, not on a resident's first question.
-    store = city_store(rt)
-    store.get()
-    install_store(store)
+    rt = Runtime.start(load_settings())
     if rt.settings.clock is not None:
-        logging.getLogger(__name__).warning("city answers use the fixed clock %s", rt.settings.clock)
-    install(rt)
+        log.warning("city answers use the fixed clock %s", rt.settings.clock)
 
     from rasa_sdk.endpoint import create_app
-    from rasa_sdk.executor import ActionExecutor
 
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    app = create_app(executor, cors_origins=[])
+    app = create_app(make_executor(rt), cors_origins=[])
     # single_process keeps the warmed-up searcher: Sanic's worker processes would start cold.
     app.run(
         host="127.0.0.1",

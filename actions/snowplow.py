@@ -6,33 +6,33 @@ garbage area (the same area names), else it asks.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.garbage import AREA_KEY, city, latest_text, remember_area, remembered_area
-from actions.runtime import meta, runtime
-from bot.live_citydata import CITY_TZ, current_store
+from actions.garbage import AREA_KEY, latest_text, remember_area, remembered_area
+from actions.runtime import RuntimeAction, meta
 from bot.storage import citydata
+from knowledge.clock import to_city_time, to_utc_naive
 from knowledge.snowplow import in_season, last_plowed, match_area
 
 LOOKBACK = timedelta(hours=24)
 AREA_QUESTION = "除雪の状況を調べる地区を教えてください。"
 
 
-class ActionSnowplow(Action):
+class ActionSnowplow(RuntimeAction):
     def name(self) -> str:
         return "action_snowplow"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        rt = runtime()
-        data, text = city(), latest_text(tracker)
-        now = current_store(rt.factory, rt.settings.city_data_dir).now()  # local, naive
+        rt = self.rt
+        data, text = rt.city(), latest_text(tracker)
+        now = rt.clock.now()  # city time, naive
         road = data.city.road_emergency
         road_line = f"道路の危険・緊急のご連絡は {road.label} {road.phone} へ。" if road.phone else ""
         start, end = data.city.snow_season
@@ -49,17 +49,17 @@ class ActionSnowplow(Action):
         area = match_area(data.snowplow_areas, text)
         events: list[dict[str, Any]] = []
         if area is not None and area.name in data.garbage.areas():
-            remember_area(tracker.sender_id, area.name)
+            remember_area(rt, tracker.sender_id, area.name)
             events.append(SlotSet(AREA_KEY, area.name))
         if area is None:
-            known = remembered_area(tracker, data)
+            known = remembered_area(rt, tracker, data)
             area = next((a for a in data.snowplow_areas if a.name == known), None)
         if area is None:
             buttons = [{"title": a.name, "payload": f"{a.name}の除雪"} for a in data.snowplow_areas[:12]]
             dispatcher.utter_message(text=AREA_QUESTION, buttons=buttons)
             dispatcher.utter_message(json_message=meta(kind="snowplow"))
             return events
-        now_utc = now.replace(tzinfo=CITY_TZ).astimezone(UTC).replace(tzinfo=None)
+        now_utc = to_utc_naive(now)
         with rt.factory() as session:
             positions = citydata.positions_since(session, now_utc - LOOKBACK, now_utc)
         last = last_plowed(area, positions)
@@ -67,7 +67,7 @@ class ActionSnowplow(Action):
             lines = [f"{area.name}では、この24時間に除雪車が通過した記録はまだありません。",
                      "大雪の日は幹線道路から順に除雪しています。しばらくお待ちください。"]  # fmt: skip
         else:
-            local = last.replace(tzinfo=UTC).astimezone(CITY_TZ).replace(tzinfo=None)
+            local = to_city_time(last).replace(tzinfo=None)
             day = "今日" if local.date() == now.date() else "昨日"
             lines = [f"{area.name}は、{day} {local.hour}時{local.minute:02d}分ごろに除雪車が通過しました。"]
         lines.append(f"地区の地図: {area.map_url}")

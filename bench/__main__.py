@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench import chatload, report, searchscale
 from bench.stats import tree_rss_mb
+from bench.webhook import make_webhook_env
 from bot.run import training
 from bot.run.devstack import start_stack
 from bot.settings import REPO_ROOT
@@ -66,7 +67,7 @@ def main() -> None:
     data_dir = OUT / "stack"
     shutil.rmtree(data_dir, ignore_errors=True)
     started = time.perf_counter()
-    webhook_env = report.webhook_env()
+    webhook_env = make_webhook_env()
     # the load generator is one address sending as fast as the stack answers: lift the per-IP chat limit
     stack = start_stack(data_dir, MADOGUCHI_CHAT_RATE_PER_MINUTE="1000000", **webhook_env.env)
     try:

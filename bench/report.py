@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import psutil
 from rich.console import Console
@@ -128,21 +126,3 @@ def _webhook_row(table: Table, web: dict, label: str) -> None:
 def rss_line(procs: dict[str, float]) -> str:
     """`gateway 150, actions 400, rasa 1200 = 1750 MB` (every process of the stack, and the total)."""
     return ", ".join(f"{k} {v:.0f}" for k, v in procs.items()) + f" = {sum(procs.values()):.0f} MB"
-
-
-@dataclass
-class WebhookEnv:
-    """What the stack needs to exercise the LINE webhook (a fake LINE API), and the burst itself."""
-
-    env: dict[str, str] = field(default_factory=dict)
-    burst: Callable[[str], dict] = lambda url: {}
-    burst_while_answering: Callable[[str], dict] = lambda url: {}
-    close: Callable[[], None] = lambda: None
-
-
-def webhook_env() -> WebhookEnv:
-    try:
-        from bench.webhook import make_webhook_env
-    except ImportError:
-        return WebhookEnv()
-    return make_webhook_env()

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.chatload import TURNS_PER_CONVERSATION, questions
-from bench.fakeline import FakeLineServer
 from bench.report import rss_line
 from bench.stats import percentiles, tree_rss_mb
 from bench.webhook import TOKEN, event_of, line_env, sign, text_event
 from bot.run.devstack import start_stack
 from bot.settings import REPO_ROOT
+from channels.line.fake import FakeLine
 
 OUT = REPO_ROOT / "var" / "bench"
 OPEN311_KEY = "soak-open311-key"
@@ -187,7 +187,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = OUT / "soak-stack"
     shutil.rmtree(data_dir, ignore_errors=True)
-    fake = FakeLineServer(TOKEN).start()
+    fake = FakeLine(TOKEN).start()
     print(
         f"== soak: {args.minutes:g} min of chat + LINE webhooks + reports (starting the stack…)", flush=True
     )

@@ -15,13 +15,14 @@ import json
 import multiprocessing
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 from bench.chatload import questions
-from bench.fakeline import FakeLineServer
 from bench.rawhttp import post_all
-from bench.report import WebhookEnv
 from bench.stats import percentiles
+from channels.line.fake import FakeLine
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
@@ -76,7 +77,7 @@ def _send(url: str, events: list[dict], concurrency: int) -> tuple[list[float], 
 
 
 def burst(
-    fake: FakeLineServer,
+    fake: FakeLine,
     url: str,
     events: int = 500,
     users: int = 100,
@@ -145,7 +146,7 @@ def burst(
     }
 
 
-def line_env(fake: FakeLineServer) -> dict[str, str]:
+def line_env(fake: FakeLine) -> dict[str, str]:
     """The stack's LINE settings: our channel secret and token, both API hosts on the fake."""
     return {
         "LINE_CHANNEL_SECRET": SECRET,
@@ -160,8 +161,18 @@ def event_of(delivery_key: str, by_token: dict[str, str]) -> str:
     return by_token.get(delivery_key) or delivery_key.rsplit(":", 1)[-1]
 
 
+@dataclass
+class WebhookEnv:
+    """What the stack needs to exercise the LINE webhook (a fake LINE API), and the burst itself."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    burst: Callable[[str], dict] = lambda url: {}
+    burst_while_answering: Callable[[str], dict] = lambda url: {}
+    close: Callable[[], None] = lambda: None
+
+
 def make_webhook_env() -> WebhookEnv:
-    fake = FakeLineServer(TOKEN).start()
+    fake = FakeLine(TOKEN).start()
     return WebhookEnv(
         env=line_env(fake),
         burst=lambda url: burst(fake, url),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.privacy import pseudonym
+from bot import privacy
+from bot.meta import Kind, Meta
 from bot.rasa import RasaClient
 from bot.storage import conversations
 from bot.storage.db import is_unavailable, transaction
@@ -50,8 +51,8 @@ class ChatResult:
     fallback: bool = False
     link: dict | None = None
     report_id: str | None = None
-    kind: str | None = None
-    sender: str = ""
+    kind: Kind | None = None
+    resident_key: str = ""  # the turn's resident key (never the raw resident_id)
 
 
 def clean_text(text: str) -> str:
@@ -72,7 +73,7 @@ def merge_rasa_messages(messages: list[dict[str, Any]], intent: str | None) -> C
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("madoguchi"), dict):
-            meta = custom["madoguchi"]
+            meta = cast(Meta, custom["madoguchi"])
             if meta.get("faq_id"):
                 result.faq_id = str(meta["faq_id"])
             if meta.get("candidates"):
@@ -80,11 +81,11 @@ def merge_rasa_messages(messages: list[dict[str, Any]], intent: str | None) -> C
             if meta.get("fallback"):
                 result.fallback = True
             if meta.get("link"):
-                result.link = meta["link"]
+                result.link = dict(meta["link"])
             if meta.get("report_id"):
                 result.report_id = str(meta["report_id"])
             if meta.get("kind"):
-                result.kind = str(meta["kind"])
+                result.kind = cast(Kind, str(meta["kind"]))
             continue
         text = message.get("text")
         buttons = message.get("buttons") or []
@@ -101,6 +102,12 @@ def merge_rasa_messages(messages: list[dict[str, Any]], intent: str | None) -> C
 
 
 class ChatService:
+    """One chat turn for any channel (widget, LINE worker): turns the resident_id into a resident_key, stores
+    the masked message, asks Rasa, merges what the actions said and stores the answer.
+
+    Only `handle` and `resident_key` ever see the raw resident_id; Rasa, storage and logs get the resident_key.
+    """
+
     def __init__(
         self, factory: sessionmaker[Session], rasa: RasaClient, secret: str, contact: str = ""
     ) -> None:
@@ -109,22 +116,25 @@ class ChatService:
         self._secret = secret
         self._contact = contact
 
-    def sender_key(self, channel: str, sender_id: str) -> str:
-        return pseudonym(self._secret, channel, sender_id)
+    def resident_key(self, channel: str, resident_id: str) -> str:
+        """The resident_key (HMAC pseudonym) of the raw `resident_id` a channel knows."""
+        return privacy.resident_key(self._secret, channel, resident_id)
 
-    def _store(self, channel: str, sender: str, direction: str, text: str, **extra: Any) -> int:
+    def _store(self, channel: str, resident_key: str, direction: str, text: str, **extra: Any) -> int:
         with transaction(self._factory) as session:
             return conversations.add_message(
-                session, channel=channel, sender=sender, direction=direction, text=text, **extra
+                session, channel=channel, sender=resident_key, direction=direction, text=text, **extra
             ).id
 
-    async def _store_answer(self, channel: str, sender: str, text: str, **extra: Any) -> None:
+    async def _store_answer(self, channel: str, resident_key: str, text: str, **extra: Any) -> None:
         """Store the answer; Rasa has already taken the turn, so a database blip (restart, failover) is waited
         out for up to `STORE_RETRY_S` rather than failing the turn and having it asked again."""
         delay, waited = 0.1, 0.0
         while True:
             try:
-                await anyio.to_thread.run_sync(lambda: self._store(channel, sender, "out", text, **extra))
+                await anyio.to_thread.run_sync(
+                    lambda: self._store(channel, resident_key, "out", text, **extra)
+                )
                 return
             except Exception as exc:
                 if not is_unavailable(exc) or waited + delay > STORE_RETRY_S:
@@ -135,14 +145,17 @@ class ChatService:
             delay = min(delay * 2, 2.0)
 
     async def handle(
-        self, channel: str, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+        self, channel: str, resident_id: str, text: str, metadata: dict[str, Any] | None = None
     ) -> ChatResult:
+        """Answer one turn. `resident_id` is the raw id the channel knows (LINE userId, the widget's
+        `sender_id`): personal data, used here only to compute the resident_key, which is what is stored, sent
+        to Rasa as the sender and returned as `ChatResult.resident_key`."""
         text = clean_text(text)
-        sender = self.sender_key(channel, sender_id)
-        await anyio.to_thread.run_sync(lambda: self._store(channel, sender, "in", text))
+        key = self.resident_key(channel, resident_id)
+        await anyio.to_thread.run_sync(lambda: self._store(channel, key, "in", text))
         meta = {"channel": channel, **(metadata or {})}
         try:
-            body = await self._rasa.send(sender, text, meta)
+            body = await self._rasa.send(key, text, meta)
             intent = (body.get("intent") or {}).get("name")
             result = merge_rasa_messages(body.get("messages") or [], intent)
             if not result.replies:
@@ -151,11 +164,11 @@ class ChatService:
             log.warning("Rasa unavailable for a %s turn: %s", channel, type(exc).__name__)
             note = f"お急ぎの場合は {self._contact} までお電話ください。" if self._contact else ""
             result = ChatResult(replies=[Reply(text=UNAVAILABLE + note)], fallback=True, kind="unavailable")
-        result.sender = sender
+        result.resident_key = key
         answer = "\n".join(r.text for r in result.replies)
         await self._store_answer(
             channel,
-            sender,
+            key,
             answer,
             intent=result.intent,
             faq_id=result.faq_id,

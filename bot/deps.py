@@ -1,4 +1,4 @@
-"""Typed FastAPI dependencies over what `create_app` put in `app.state`."""
+"""Typed FastAPI dependencies over the `Services` that `create_app` put on `app.state.services`."""
 
 from __future__ import annotations
 
@@ -8,21 +8,35 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatService
+from bot.services import Services, request_services
 from bot.settings import Settings
+from knowledge.clock import CityClock
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+def get_services(request: Request) -> Services:
+    return request_services(request)
 
 
-def get_factory(request: Request) -> sessionmaker[Session]:
-    return request.app.state.session_factory
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_chat(request: Request) -> ChatService:
-    return request.app.state.chat
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_factory(services: ServicesDep) -> sessionmaker[Session]:
+    return services.factory
+
+
+def get_chat(services: ServicesDep) -> ChatService:
+    return services.chat
+
+
+def get_clock(services: ServicesDep) -> CityClock:
+    return services.clock
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
+ClockDep = Annotated[CityClock, Depends(get_clock)]

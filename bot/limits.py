@@ -15,11 +15,11 @@ console's FAQ import a spreadsheet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.settings import Settings
 from channels.asgi import send_json
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "default_limits"]
@@ -35,9 +35,9 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=DETAIL_413)
 
 
-def default_limits(settings: Any) -> dict[str, int]:
+def default_limits(settings: Settings) -> dict[str, int]:
     """Per-path-prefix limits (the longest matching prefix wins; "" is the default)."""
-    photo = int(getattr(settings, "photo_max_bytes", 10 * MB))
+    photo = settings.photo_max_bytes
     return {
         "": 1 * MB,
         "/api/v1/chat": 64 * KB,

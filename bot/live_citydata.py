@@ -3,8 +3,8 @@
 Each dataset comes from the newest ``city_datasets`` row of its kind (imported with
 ``madoguchi data import-…``) or, when none was imported, from the files shipped in
 ``settings.city_data_dir``. The database revision is checked at most every few seconds, so an
-import is live in every process shortly after it commits. ``now()`` is the city's local
-time (Asia/Tokyo); tests pass a fixed clock.
+import is live in every process shortly after it commits. What time it is in the city is the
+city clock's business (:mod:`knowledge.clock`), not this store's.
 """
 
 from __future__ import annotations
@@ -12,11 +12,8 @@ from __future__ import annotations
 import tempfile
 import threading
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +24,6 @@ from knowledge.departments import DepartmentDirectory
 from knowledge.garbage.calendar import GarbageCalendar
 from knowledge.snowplow import SnowplowArea, load_areas
 
-CITY_TZ = ZoneInfo("Asia/Tokyo")
 CHECK_EVERY_S = 2.0
 # The file each dataset kind reads (garbage is a directory of 5374 files).
 SINGLE_FILES = {
@@ -43,11 +39,6 @@ GARBAGE_FILES = (
     "remarks.csv",
     "area_aliases.csv",
 )
-
-
-def local_now() -> datetime:
-    """The city's wall-clock time, naive (what the knowledge library expects)."""
-    return datetime.now(CITY_TZ).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -85,23 +76,14 @@ def load_city_data(base_dir: Path, overrides: dict[str, dict[str, str]], revisio
 
 
 class CityDataStore:
-    """Thread-safe holder of the current :class:`CityData`."""
+    """Thread-safe holder of the current :class:`CityData`; each process builds one and passes it on."""
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session] | None,
-        base_dir: Path,
-        clock: Callable[[], datetime] = local_now,
-    ) -> None:
+    def __init__(self, factory: sessionmaker[Session] | None, base_dir: Path) -> None:
         self.factory = factory
         self.base_dir = Path(base_dir)
-        self.clock = clock
         self._lock = threading.Lock()
         self._data: CityData | None = None
         self._checked = 0.0
-
-    def now(self) -> datetime:
-        return self.clock()
 
     def _revision(self) -> int:
         if self.factory is None:
@@ -127,27 +109,3 @@ class CityDataStore:
                 if self._data is None or revision != self._data.revision:
                     self._data = self._load(revision)
             return self._data
-
-
-_store: CityDataStore | None = None
-_store_lock = threading.Lock()
-
-
-def current_store(
-    factory: sessionmaker[Session] | None = None, base_dir: Path | None = None
-) -> CityDataStore:
-    """The process-wide store, created on first use from ``factory`` and ``base_dir``."""
-    global _store
-    with _store_lock:
-        if _store is None:
-            if base_dir is None:
-                raise RuntimeError("city data store not configured")
-            _store = CityDataStore(factory, base_dir)
-        return _store
-
-
-def install_store(store: CityDataStore | None) -> None:
-    """Use this store (tests; the action server's start-up)."""
-    global _store
-    with _store_lock:
-        _store = store

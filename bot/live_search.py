@@ -1,4 +1,9 @@
-"""A FAQ searcher that follows the database: edits are searchable in every process within a second."""
+"""The live FAQ searcher: a `knowledge.search.FaqSearcher` over the FAQ entries stored in the database.
+
+Every process that answers (the action server, the gateway's console, the CLI) builds one `LiveSearcher`; it
+polls the KB revision (`kb_state.revision`) at most every `poll_s` and rebuilds its index when staff edited
+the FAQ, so an edit is searchable in every process within a second.
+"""
 
 from __future__ import annotations
 

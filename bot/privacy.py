@@ -1,4 +1,4 @@
-"""Personal data handling: pseudonymous sender keys and masking before text reaches storage or logs."""
+"""Personal data handling: resident keys (HMAC pseudonyms) and masking before text reaches storage or logs."""
 
 from __future__ import annotations
 
@@ -61,9 +61,13 @@ def mask_pii(text: str) -> str:
     return masked
 
 
-def pseudonym(secret: str, channel: str, sender_id: str) -> str:
-    """A stable, non-reversible key for one resident on one channel (what Rasa and analytics see)."""
-    digest = hmac.new(secret.encode(), f"{channel}:{sender_id}".encode(), hashlib.sha256).hexdigest()
+def resident_key(secret: str, channel: str, resident_id: str) -> str:
+    """The resident key: a stable, non-reversible HMAC of (channel, resident_id) for one resident on one channel.
+
+    `resident_id` is the raw id the channel knows (LINE userId, the widget's `sender_id`): personal data, never
+    stored or logged. The key is what Rasa (`tracker.sender_id`), storage, logs and actions see.
+    """
+    digest = hmac.new(secret.encode(), f"{channel}:{resident_id}".encode(), hashlib.sha256).hexdigest()
     return f"{channel}-{digest[:32]}"
 
 

@@ -15,24 +15,31 @@ import httpx
 class RasaClient:
     """Talks to the Rasa servers' `madoguchi` channel on loopback.
 
-    With several instances a conversation sticks to one (by sender hash) and fails over to the next when
+    With several instances a conversation sticks to one (by resident-key hash) and fails over to the next when
     that one does not answer; the shared Redis lock store keeps a conversation's turns in order either way.
     """
 
-    def __init__(self, base_urls: list[str] | str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_urls: list[str] | str,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests pass an `httpx.MockTransport`
+    ) -> None:
         self._urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=2.0),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            transport=transport,
         )
 
-    def _order(self, sender: str) -> list[str]:
-        start = int(hashlib.sha1(sender.encode()).hexdigest()[:8], 16) % len(self._urls)
+    def _order(self, resident_key: str) -> list[str]:
+        start = int(hashlib.sha1(resident_key.encode()).hexdigest()[:8], 16) % len(self._urls)
         return self._urls[start:] + self._urls[:start]
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-        payload = {"sender": sender, "message": text, "metadata": metadata}
-        urls = self._order(sender)
+    async def send(self, resident_key: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """One turn; Rasa's REST shape calls the resident_key `sender` (it becomes `tracker.sender_id`)."""
+        payload = {"sender": resident_key, "message": text, "metadata": metadata}
+        urls = self._order(resident_key)
         for i, url in enumerate(urls):
             try:
                 response = await self._client.post(f"{url}/webhooks/madoguchi/webhook", json=payload)

@@ -25,12 +25,15 @@ from knowledge.ranker import (
     CANDIDATES,
     PAIR_FEATURES,
     QUERY_FEATURES,
+    LogisticModel,
     RankerModel,
+    fit_listwise,
     fit_logistic,
     pair_features,
     query_features,
 )
-from knowledge.search import FaqSearcher, Signals
+from knowledge.search import FaqSearcher
+from knowledge.signals import Signals
 
 __all__ = ["City", "CityScore", "QueryRecord", "collect", "fit", "leave_one_out", "load_city", "score"]
 
@@ -110,15 +113,7 @@ def collect(
         fused = searcher.fuse(signals)
         order = np.argsort(-fused, kind="stable")[:CANDIDATES]
         baseline = searcher.search(query.text, k=3)
-        sliced = Signals(
-            dense=signals.dense[order],
-            dense_question=signals.dense_question[order],
-            lexical=signals.lexical[order],
-            kana=signals.kana[order],
-            kana_query=signals.kana_query,
-            latin_query=signals.latin_query,
-            foreign_query=signals.foreign_query,
-        )
+        sliced = signals.take(order)
         records.append(
             QueryRecord(
                 query,
@@ -134,14 +129,11 @@ def collect(
     return records
 
 
-def _fit_reranker(records: Sequence[QueryRecord]):  # type: ignore[no-untyped-def]
-    rows = [r for r in records if r.label >= 0]
-    x = np.vstack([r.pairs for r in rows])
-    y = np.concatenate([(np.arange(len(r.pairs)) == r.label).astype(float) for r in rows])
-    return fit_logistic(x, y, PAIR_FEATURES, l2=1.0)
+def _fit_reranker(records: Sequence[QueryRecord]) -> LogisticModel:
+    return fit_listwise([(r.pairs, r.label) for r in records if r.label >= 0], PAIR_FEATURES, l2=1.0)
 
 
-def _query_rows(records: Sequence[QueryRecord], reranker) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _query_rows(records: Sequence[QueryRecord], reranker: LogisticModel) -> tuple[np.ndarray, np.ndarray]:
     feats, right = [], []
     for r in records:
         logits = reranker.logits(r.pairs)

@@ -94,6 +94,8 @@ class FaqIndex:
         dense: faiss.Index,
         lexical: Bm25Index,
         kana: Bm25Index,
+        lexical_question: Bm25Index | None = None,
+        lexical_answer: Bm25Index | None = None,
     ) -> None:
         self.entries = entries
         self.manifest = manifest
@@ -102,6 +104,10 @@ class FaqIndex:
         self.dense = dense
         self.lexical = lexical
         self.kana = kana
+        # The question side and the answer side apart, for the learned reranker (knowledge/ranker.py).
+        self.lexical_question = lexical_question or Bm25Index().build([])
+        self.lexical_answer = lexical_answer or Bm25Index().build([])
+        self.question_chars = np.array([len(e.question) for e in entries], dtype=np.float32)
         self._active_day: date | None = None
         self._active_mask = np.ones(len(entries), dtype=bool)
 
@@ -153,7 +159,9 @@ class FaqIndex:
             progress(0, 0)
         lexical = Bm25Index().build([lexical_fields(e, normalizer) for e in entries])
         kana = Bm25Index().build([kana_fields(e, normalizer, reader) for e in entries])
-        return cls(entries, manifest, row_entry, row_kind, dense, lexical, kana)
+        question_side = Bm25Index().build([question_fields(e, normalizer) for e in entries])
+        answer_side = Bm25Index().build([answer_fields(e, normalizer) for e in entries])
+        return cls(entries, manifest, row_entry, row_kind, dense, lexical, kana, question_side, answer_side)
 
     @staticmethod
     def _save_dense(directory: Path, manifest: IndexManifest, dense: faiss.Index) -> None:
@@ -191,6 +199,14 @@ def lexical_fields(entry: FaqEntry, normalizer: Normalizer) -> list[tuple[str, f
     if entry.answer_en:
         fields.append((normalizer.key(entry.answer_en), ANSWER_FIELD_WEIGHT))
     return fields
+
+
+def question_fields(entry: FaqEntry, normalizer: Normalizer) -> list[tuple[str, float]]:
+    return [(normalizer.key(q), 1.0) for q in [*entry.search_questions(), *entry.keywords]]
+
+
+def answer_fields(entry: FaqEntry, normalizer: Normalizer) -> list[tuple[str, float]]:
+    return [(normalizer.key(text), 1.0) for text in (entry.answer, entry.answer_en) if text.strip()]
 
 
 def kana_fields(entry: FaqEntry, normalizer: Normalizer, reader: Reader) -> list[tuple[str, float]]:

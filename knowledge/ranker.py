@@ -17,12 +17,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from knowledge.search import Signals
+from knowledge.signals import Signals
 
 __all__ = [
     "CANDIDATES",
@@ -30,6 +28,7 @@ __all__ = [
     "QUERY_FEATURES",
     "LogisticModel",
     "RankerModel",
+    "fit_listwise",
     "fit_logistic",
     "pair_features",
     "query_features",
@@ -51,6 +50,17 @@ PAIR_FEATURES = (
     "latin_query_x_dense",
     "foreign_query_x_dense",
     "first_stage_rank",
+    "dense_answer",
+    "lexical_question",
+    "lexical_answer",
+    "dense_answer_gap",
+    "lexical_question_gap",
+    "lexical_answer_gap",
+    "log_question_chars",
+    "dense_answer_x_question_chars",
+    "lexical_answer_x_question_chars",
+    "lexical_answer_x_query_chars",
+    "dense_question_x_query_chars",
 )
 QUERY_FEATURES = (
     "top_share",
@@ -75,6 +85,9 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "lexical": signals.lexical[candidates],
         "kana": signals.kana[candidates],
         "fused": fused[candidates],
+        "dense_answer": signals.dense_answer[candidates],
+        "lexical_question": signals.lexical_question[candidates],
+        "lexical_answer": signals.lexical_answer[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):
@@ -92,6 +105,13 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
     out[:, PAIR_FEATURES.index("latin_query_x_dense")] = latin_q * cols["dense"]
     out[:, PAIR_FEATURES.index("foreign_query_x_dense")] = foreign_q * cols["dense"]
     out[:, PAIR_FEATURES.index("first_stage_rank")] = np.log1p(np.arange(len(candidates)))
+    question_chars = np.log1p(signals.question_chars[candidates])
+    query_chars = float(np.log1p(signals.query_chars))
+    out[:, PAIR_FEATURES.index("log_question_chars")] = question_chars
+    out[:, PAIR_FEATURES.index("dense_answer_x_question_chars")] = cols["dense_answer"] * question_chars
+    out[:, PAIR_FEATURES.index("lexical_answer_x_question_chars")] = cols["lexical_answer"] * question_chars
+    out[:, PAIR_FEATURES.index("lexical_answer_x_query_chars")] = cols["lexical_answer"] * query_chars
+    out[:, PAIR_FEATURES.index("dense_question_x_query_chars")] = cols["dense_question"] * query_chars
     return out
 
 
@@ -162,6 +182,37 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return LogisticModel(list(features), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]))
+
+
+def fit_listwise(
+    groups: list[tuple[np.ndarray, int]], features: tuple[str, ...], l2: float = 1.0, steps: int = 30
+) -> LogisticModel:
+    """Conditional logit over each query's candidates: maximises the softmax share of the right one.
+
+    ``groups`` holds, per query, the candidates' feature rows and the index of the right candidate. The
+    intercept cancels in a softmax, so it stays 0.
+    """
+    x_all = np.vstack([x for x, _ in groups])
+    mean = x_all.mean(axis=0)
+    scale = x_all.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    zs = [((x - mean) / scale, right) for x, right in groups]
+    w = np.zeros(len(features))
+    for _ in range(steps):
+        gradient = l2 * w
+        hessian = l2 * np.eye(len(w))
+        for z, right in zs:
+            logits = z @ w
+            p = np.exp(logits - logits.max())
+            p /= p.sum()
+            mean_z = p @ z
+            gradient += mean_z - z[right]
+            hessian += (z * p[:, None]).T @ z - np.outer(mean_z, mean_z)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LogisticModel(list(features), mean.tolist(), scale.tolist(), w.tolist(), 0.0)
 
 
 @dataclass

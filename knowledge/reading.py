@@ -1,7 +1,8 @@
 """Hiragana readings of Japanese text (fugashi + unidic-lite), for kana-only queries and IME typos.
 
 A resident who types 「じょせつしゃ」 or mistypes 除雪車 as 除雪者 still shares the reading
-じょせつしゃ with the FAQ. Unknown words keep their surface form. The tagger is created on first use.
+じょせつしゃ with the FAQ. Unknown words keep their surface form. The tagger is created on first use; a
+process keeps one :class:`Reader` (the search and the gateway's furigana hold theirs) and passes it on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from knowledge.normalize import katakana_to_hiragana
 
-__all__ = ["Reader", "reading"]
+__all__ = ["Reader"]
 
 
 class Reader:
@@ -67,11 +68,3 @@ class Reader:
 
 def _is_symbol(surface: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in surface)
-
-
-_default_reader = Reader()
-
-
-def reading(text: str) -> str:
-    """The hiragana reading of ``text`` using a shared process-wide reader."""
-    return _default_reader.read(text)

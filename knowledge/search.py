@@ -33,6 +33,7 @@ from knowledge.normalize import Normalizer, has_kanji, is_foreign, is_kana_only,
 from knowledge.ranker import CANDIDATES, RankerModel, pair_features, query_features
 from knowledge.reading import Reader
 from knowledge.screening import screen
+from knowledge.signals import Signals
 
 __all__ = ["FaqSearcher", "Hit", "SearchOutcome", "SearchTuning", "Signals", "dense_range_for"]
 
@@ -51,19 +52,6 @@ class SearchOutcome:
     decision: Decision
     hits: list[Hit]
     reason: str
-
-
-@dataclass(frozen=True)
-class Signals:
-    """One query's calibrated scores per entry, one array per signal, and what kind of query it is."""
-
-    dense: np.ndarray  # best row of any kind (question, keywords, answer, English answer, reading)
-    dense_question: np.ndarray  # best question or keywords row only
-    lexical: np.ndarray
-    kana: np.ndarray
-    kana_query: bool  # no kanji: hiragana/katakana only
-    latin_query: bool  # English or romaji
-    foreign_query: bool  # Chinese or Korean
 
 
 @dataclass(frozen=True)
@@ -169,6 +157,7 @@ class FaqSearcher:
         kana, kana_ceiling = index.kana.scores(kana_key)
         dense = np.full(n, -1.0, dtype=np.float32)
         dense_question = np.full(n, -1.0, dtype=np.float32)
+        dense_answer = np.full(n, -1.0, dtype=np.float32)
         if index.dense.ntotal:
             vector = self.embedder.embed_queries([clean])
             rows = min(index.dense.ntotal, max(tuning.candidates * 8, 256))
@@ -183,9 +172,12 @@ class FaqSearcher:
             floor = float(adjusted.min()) if len(adjusted) == index.dense.ntotal else float(sims[0][-1])
             dense[:] = floor
             dense_question[:] = floor
+            dense_answer[:] = floor
             np.maximum.at(dense, index.row_entry[ids[0]], adjusted)
             asked = (kinds == RowKind.QUESTION) | (kinds == RowKind.KEYWORDS)
             np.maximum.at(dense_question, index.row_entry[ids[0]][asked], sims[0][asked])
+            told = (kinds == RowKind.ANSWER) | (kinds == RowKind.ENGLISH)
+            np.maximum.at(dense_answer, index.row_entry[ids[0]][told], sims[0][told])
         span = max(tuning.dense_high - tuning.dense_low, 1e-6)
         return Signals(
             dense=np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
@@ -195,6 +187,11 @@ class FaqSearcher:
             kana_query=kana_query,
             latin_query=latin_query,
             foreign_query=is_foreign(clean),
+            dense_answer=np.clip((dense_answer - tuning.dense_low) / span, 0.0, 1.0),
+            lexical_question=_share(*index.lexical_question.scores(key)),
+            lexical_answer=_share(*index.lexical_answer.scores(key)),
+            question_chars=index.question_chars,
+            query_chars=len(clean),
         )
 
     def fuse(self, signals: Signals) -> np.ndarray:
@@ -330,6 +327,11 @@ class FaqSearcher:
         if top >= 0.3:
             return SearchOutcome("choose", hits[:3], "bm25")
         return SearchOutcome("unknown", [], "bm25 low score")
+
+
+def _share(scores: np.ndarray, ceiling: float) -> np.ndarray:
+    """BM25 scores as the share of the query's best possible score, in [0, 1]."""
+    return np.clip(scores / max(ceiling, 1e-9), 0.0, 1.0)
 
 
 def _rank(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

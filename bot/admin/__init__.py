@@ -1,8 +1,7 @@
-"""Staff console under /admin: server-rendered pages (Jinja2), local static files, role-checked routes.
+"""The staff console under /admin: server-rendered, role-checked pages, one router module per resource."""
 
-Routes are split by resource (auth, users, faq, unanswered, reports, dashboard, audit); `security` holds
-sessions, CSRF, rate limiting and roles. `install(app)` is the one line the gateway calls.
-"""
+# `staff` says who the user is and what each role may do, `security` checks sessions, CSRF and roles per
+# route, `pages` renders; `install(app)` is the one line the gateway calls.
 
 from __future__ import annotations
 

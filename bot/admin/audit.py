@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.admin.pages import Pii, audit, csv_response, render
-from bot.admin.security import AdminRoute, Staff, require
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import FactoryDep
 from bot.storage import accounts
 
 router = APIRouter(prefix="/audit", route_class=AdminRoute)
@@ -26,12 +28,13 @@ def _detail(detail: dict | None, pii: Pii) -> str:
 def audit_page(
     request: Request,
     staff: Admin,
+    factory: FactoryDep,
     actor: str = "",
     action: str = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     pii = Pii(request, staff, "audit_log")
-    with request.app.state.session_factory() as session:
+    with factory() as session:
         rows = accounts.list_audit(
             session, actor.strip(), action.strip(), limit=PAGE + 1, offset=(page - 1) * PAGE
         )
@@ -51,9 +54,11 @@ def audit_page(
 
 
 @router.get("/export.csv")
-def export(request: Request, staff: Admin, actor: str = "", action: str = "") -> Response:
+def export(
+    request: Request, staff: Admin, factory: FactoryDep, actor: str = "", action: str = ""
+) -> Response:
     pii = Pii(request, staff, "audit_log.csv")
-    with request.app.state.session_factory() as session:
+    with factory() as session:
         rows = accounts.list_audit(session, actor.strip(), action.strip(), limit=100_000)
     audit(request, staff, "audit.export", "csv", {"rows": len(rows), "unmasked": pii.unmasked})
     return csv_response(

@@ -14,7 +14,6 @@ from bot.admin.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     AdminRoute,
-    Staff,
     client_ip,
     current_staff,
     login_csrf_token,
@@ -24,10 +23,13 @@ from bot.admin.security import (
     set_session_cookie,
     tokens_match,
 )
+from bot.admin.staff import Staff
+from bot.deps import FactoryDep
 from bot.storage import accounts
 from bot.storage.db import transaction
 
 router = APIRouter(route_class=AdminRoute)
+SignedIn = Annotated[Staff, require("account.self")]
 
 LOCKED = "ログインに続けて失敗したため、15分間ログインできません。しばらくしてからお試しください。"
 FAILED = "ユーザー名・パスワード・確認コードのいずれかが正しくありません。"
@@ -50,7 +52,7 @@ async def home(request: Request) -> Response:
 
 def _login_page(request: Request, status_code: int = 200, **ctx: object) -> Response:
     token = login_csrf_token(request)
-    page = render(request, "login.html", csrf_token=token, status_code=status_code, **ctx)
+    page = render(request, "login.html", None, status_code, csrf_token=token, **ctx)
     set_login_csrf(request, page, token)
     return page
 
@@ -63,6 +65,7 @@ def login_page(request: Request, next: str = "") -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    factory: FactoryDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form()] = "",
@@ -79,7 +82,6 @@ def login(
             username=username,
             error="フォームの有効期限が切れました。もう一度入力してください。",
         )
-    factory = request.app.state.session_factory
     with transaction(factory) as session:
         if accounts.is_locked(session, username, ip):
             accounts.audit(session, username, "login.locked", username, None, ip)
@@ -99,8 +101,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, staff: Annotated[Staff, require("account.self")]) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+def logout(request: Request, staff: SignedIn, factory: FactoryDep) -> Response:
+    with transaction(factory) as session:
         accounts.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
         accounts.audit(session, staff.username, "logout", staff.username, None, staff.ip)
     response = RedirectResponse("/admin/login", status_code=303)
@@ -120,19 +122,20 @@ def _account_page(request: Request, staff: Staff, status_code: int = 200, **ctx:
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, staff: Annotated[Staff, require("account.self")]) -> Response:
+def account(request: Request, staff: SignedIn) -> Response:
     return _account_page(request, staff)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
-    staff: Annotated[Staff, require("account.self")],
+    staff: SignedIn,
+    factory: FactoryDep,
     current: Annotated[str, Form()],
     new: Annotated[str, Form()],
     confirm: Annotated[str, Form()],
 ) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(factory) as session:
         user = accounts.check_password(session, staff.username, current)
         if user is None:
             return _account_page(
@@ -153,7 +156,8 @@ def change_password(
 @router.post("/account/totp", response_class=HTMLResponse)
 def enable_totp(
     request: Request,
-    staff: Annotated[Staff, require("account.self")],
+    staff: SignedIn,
+    factory: FactoryDep,
     secret: Annotated[str, Form(max_length=64)],
     code: Annotated[str, Form(max_length=12)],
 ) -> Response:
@@ -165,7 +169,7 @@ def enable_totp(
             flash="確認コードが正しくありません。アプリの表示をもう一度入力してください。",
             flash_kind="error",
         )
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(factory) as session:
         user = accounts.get_user(session, staff.username)
         assert user is not None
         user.totp_secret = secret
@@ -176,9 +180,9 @@ def enable_totp(
 
 @router.post("/account/totp/off", response_class=HTMLResponse)
 def disable_totp(
-    request: Request, staff: Annotated[Staff, require("account.self")], current: Annotated[str, Form()]
+    request: Request, staff: SignedIn, factory: FactoryDep, current: Annotated[str, Form()]
 ) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(factory) as session:
         user = accounts.check_password(session, staff.username, current)
         if user is None:
             return _account_page(request, staff, 400, flash="パスワードが違います。", flash_kind="error")

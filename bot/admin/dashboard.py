@@ -9,32 +9,33 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from bot.admin import charts, integrations, stats
+from bot.admin import charts, stats
 from bot.admin.pages import audit, csv_response, render, render_error
-from bot.admin.security import AdminRoute, Staff, require
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import ServicesDep
+from bot.services import Services
 
 router = APIRouter(prefix="/dashboard", route_class=AdminRoute)
 Reader = Annotated[Staff, require("dashboard.read")]
 PERIODS = (7, 30, 90)
 
 
-def _tables(request: Request, days: int) -> dict[str, stats.Table]:
-    app = request.app
-    with app.state.session_factory() as session:
-        start, _ = stats.period_start(days)
-        daily, hourly = stats.messages_by_day_and_hour(session, days)
+def _tables(services: Services, days: int) -> dict[str, stats.Table]:
+    today = services.clock.today()
+    with services.factory() as session:
+        start, _ = stats.period_start(today, days)
+        daily, hourly = stats.messages_by_day_and_hour(session, today, days)
         tables = [
             daily,
             hourly,
             stats.outcomes(daily),
             stats.feedback(session, start),
             stats.top_faq(session, start),
-            stats.top_unanswered(app, session),
+            stats.top_unanswered(services, session),
+            *stats.reports_tables(session, start, services.report_categories()),
+            stats.line_friends(session),
         ]
-        tables += stats.reports_tables(session, start, integrations.report_categories(app))
-        friends = stats.line_friends(session)
-        if friends is not None:
-            tables.append(friends)
     return {t.name: t for t in tables}
 
 
@@ -70,18 +71,20 @@ def _charts(tables: dict[str, stats.Table]) -> dict:
 
 
 @router.get("", response_class=HTMLResponse)
-async def dashboard(request: Request, staff: Reader, days: int = 30) -> Response:
+async def dashboard(request: Request, staff: Reader, services: ServicesDep, days: int = 30) -> Response:
     days = days if days in PERIODS else 30
-    tables = await run_in_threadpool(_tables, request, days)
+    tables = await run_in_threadpool(_tables, services, days)
     return render(
         request, "dashboard.html", staff, tables=tables, charts=_charts(tables), days=days, periods=PERIODS
     )
 
 
 @router.get("/{name}.csv")
-async def table_csv(request: Request, name: str, staff: Reader, days: int = 30) -> Response:
+async def table_csv(
+    request: Request, name: str, staff: Reader, services: ServicesDep, days: int = 30
+) -> Response:
     days = days if days in PERIODS else 30
-    tables = await run_in_threadpool(_tables, request, days)
+    tables = await run_in_threadpool(_tables, services, days)
     if name not in tables:
         return render_error(request, 404, "その表はありません。")
     table = tables[name]

@@ -11,12 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 
-from bot.admin import integrations, unanswered_clusters
+from bot.admin import unanswered_clusters
 from bot.admin.faq_forms import LABELS, LINE_TEXT_LIMIT, FaqForm, entry_changes, new_id
 from bot.admin.pages import audit, render, render_error
-from bot.admin.security import AdminRoute, Staff, require
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import ClockDep, FactoryDep, ServicesDep
+from bot.live_search import LiveSearcher
 from bot.storage import accounts, faq_repo
 from bot.storage.db import transaction
 from bot.storage.models import FaqHistory, FaqRow
@@ -40,11 +44,10 @@ def _matches(entry: FaqEntry, q: str) -> bool:
     return all(word in hay for word in q.lower().split())
 
 
-def try_question(request: Request, q: str) -> dict[str, Any]:
+def try_question(live: LiveSearcher, q: str) -> dict[str, Any]:
     """What the chat path would do with `q`: the decision and the top-3 entries with scores."""
-    live = integrations.searcher(request.app)
     outcome = live.search(q, k=3)
-    hits = integrations.rank(live, q, 3)
+    hits = live.rank(q, 3)
     return {
         "query": q,
         "decision": outcome.decision,
@@ -58,12 +61,13 @@ def try_question(request: Request, q: str) -> dict[str, Any]:
 def faq_list(
     request: Request,
     staff: Reader,
+    services: ServicesDep,
     q: str = "",
     category: str = "",
     department: str = "",
     trial: Annotated[str, Query(alias="try", max_length=500)] = "",
 ) -> Response:
-    with request.app.state.session_factory() as session:
+    with services.factory() as session:
         entries = faq_repo.list_entries(session)
     shown = [
         e
@@ -72,7 +76,7 @@ def faq_list(
         and (not category or e.category == category)
         and (not department or e.department == department)
     ]
-    tried = try_question(request, trial) if trial.strip() else None
+    tried = try_question(services.searcher, trial) if trial.strip() else None
     return render(
         request,
         "faq_list.html",
@@ -90,18 +94,24 @@ def faq_list(
 
 @router.get("/try.json")
 async def try_json(
-    request: Request, staff: Reader, q: Annotated[str, Query(min_length=1, max_length=500)]
+    staff: Reader, services: ServicesDep, q: Annotated[str, Query(min_length=1, max_length=500)]
 ) -> JSONResponse:
-    return JSONResponse(await run_in_threadpool(try_question, request, q))
+    return JSONResponse(await run_in_threadpool(lambda: try_question(services.searcher, q)))
 
 
 # --- create / edit -----------------------------------------------------------------------------------
 
 
 def _form_page(
-    request: Request, staff: Staff, form: FaqForm, mode: str, status_code: int = 200, **ctx: Any
+    request: Request,
+    staff: Staff,
+    factory: sessionmaker[Session],
+    form: FaqForm,
+    mode: str,
+    status_code: int = 200,
+    **ctx: Any,
 ) -> Response:
-    with request.app.state.session_factory() as session:
+    with factory() as session:
         entries = faq_repo.list_entries(session)
     return render(
         request,
@@ -118,29 +128,31 @@ def _form_page(
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_form(request: Request, staff: Writer, from_ids: Annotated[str, Query(alias="from")] = "") -> Response:
+def new_form(
+    request: Request, staff: Writer, factory: FactoryDep, from_ids: Annotated[str, Query(alias="from")] = ""
+) -> Response:
     form = FaqForm()
     ids = unanswered_clusters.parse_ids(from_ids)
     if ids:
-        with request.app.state.session_factory() as session:
+        with factory() as session:
             texts = unanswered_clusters.texts_in_order(session, ids)
         if texts:
             form.question, form.alt_questions = texts[0], "\n".join(texts[1:])
-    return _form_page(request, staff, form, "new", from_ids=",".join(map(str, ids)))
+    return _form_page(request, staff, factory, form, "new", from_ids=",".join(map(str, ids)))
 
 
 @router.post("/new", response_class=HTMLResponse)
-async def create(request: Request, staff: Writer) -> Response:
+async def create(request: Request, staff: Writer, factory: FactoryDep, clock: ClockDep) -> Response:
     data = await request.form()
     form = FaqForm.from_form(data)
     from_ids = unanswered_clusters.parse_ids(str(data.get("from_ids", "")))
-    form.id = form.id.strip() or new_id()
+    form.id = form.id.strip() or new_id(clock.today())
     entry = form.to_entry()
     if entry is None:
-        return _form_page(request, staff, form, "new", 400, from_ids=",".join(map(str, from_ids)))
+        return _form_page(request, staff, factory, form, "new", 400, from_ids=",".join(map(str, from_ids)))
 
     def save() -> str | None:
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(factory) as session:
             if session.get(FaqRow, entry.id) is not None:
                 return "この ID はすでに使われています。別の ID にしてください。"
             faq_repo.save_entry(session, entry, actor=staff.username)
@@ -158,21 +170,21 @@ async def create(request: Request, staff: Writer) -> Response:
     problem = await run_in_threadpool(save)
     if problem:
         form.errors["id"] = problem
-        return _form_page(request, staff, form, "new", 409, from_ids=",".join(map(str, from_ids)))
+        return _form_page(request, staff, factory, form, "new", 409, from_ids=",".join(map(str, from_ids)))
     return RedirectResponse(f"/admin/faq/{entry.id}?saved=1", status_code=303)
 
 
 @router.get("/history", response_class=HTMLResponse)
-def all_history(request: Request, staff: Reader) -> Response:
-    with request.app.state.session_factory() as session:
+def all_history(request: Request, staff: Reader, factory: FactoryDep) -> Response:
+    with factory() as session:
         changes = faq_repo.history(session, limit=200)
     rows = [(c, entry_changes(c.before, c.after)) for c in changes]
     return render(request, "faq_history.html", staff, rows=rows)
 
 
 @router.get("/{faq_id}", response_class=HTMLResponse)
-def detail(request: Request, faq_id: str, staff: Reader, saved: int = 0) -> Response:
-    with request.app.state.session_factory() as session:
+def detail(request: Request, faq_id: str, staff: Reader, factory: FactoryDep, saved: int = 0) -> Response:
+    with factory() as session:
         entry = faq_repo.get_entry(session, faq_id)
         changes = faq_repo.history(session, faq_id, limit=50)
     if entry is None and not changes:
@@ -191,28 +203,28 @@ def detail(request: Request, faq_id: str, staff: Reader, saved: int = 0) -> Resp
 
 
 @router.get("/{faq_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, faq_id: str, staff: Writer) -> Response:
-    with request.app.state.session_factory() as session:
+def edit_form(request: Request, faq_id: str, staff: Writer, factory: FactoryDep) -> Response:
+    with factory() as session:
         row = session.get(FaqRow, faq_id)
         entry = faq_repo.to_entry(row) if row else None
         version = row.version if row else 0
     if entry is None:
         return render_error(request, 404, f"FAQ「{faq_id}」は見つかりません。")
-    return _form_page(request, staff, FaqForm.from_entry(entry), "edit", version=version)
+    return _form_page(request, staff, factory, FaqForm.from_entry(entry), "edit", version=version)
 
 
 @router.post("/{faq_id}/edit", response_class=HTMLResponse)
-async def update(request: Request, faq_id: str, staff: Writer) -> Response:
+async def update(request: Request, faq_id: str, staff: Writer, factory: FactoryDep) -> Response:
     data = await request.form()
     form = FaqForm.from_form(data)
     form.id = faq_id
     version = int(str(data.get("version", "0")) or 0)
     entry = form.to_entry()
     if entry is None:
-        return _form_page(request, staff, form, "edit", 400, version=version)
+        return _form_page(request, staff, factory, form, "edit", 400, version=version)
 
     def save() -> str | None:
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(factory) as session:
             row = session.get(FaqRow, faq_id)
             if row is None:
                 return "この FAQ は削除されています。"
@@ -226,22 +238,22 @@ async def update(request: Request, faq_id: str, staff: Writer) -> Response:
     problem = await run_in_threadpool(save)
     if problem:
         return _form_page(
-            request, staff, form, "edit", 409, version=version, flash=problem, flash_kind="error"
+            request, staff, factory, form, "edit", 409, version=version, flash=problem, flash_kind="error"
         )
     return RedirectResponse(f"/admin/faq/{faq_id}?saved=1", status_code=303)
 
 
 @router.post("/{faq_id}/delete")
-def delete(request: Request, faq_id: str, staff: Writer) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+def delete(faq_id: str, staff: Writer, factory: FactoryDep) -> Response:
+    with transaction(factory) as session:
         if faq_repo.delete_entry(session, faq_id, actor=staff.username):
             accounts.audit(session, staff.username, "faq.delete", faq_id, None, staff.ip)
     return RedirectResponse(f"/admin/faq/{faq_id}", status_code=303)
 
 
 @router.post("/revert/{history_id}")
-def revert(request: Request, history_id: int, staff: Writer) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+def revert(request: Request, history_id: int, staff: Writer, factory: FactoryDep) -> Response:
+    with transaction(factory) as session:
         change = session.get(FaqHistory, history_id)
         if change is None:
             return render_error(request, 404, "その変更履歴は見つかりません。")
@@ -263,6 +275,7 @@ def import_page(request: Request, staff: Writer) -> Response:
 async def import_file(
     request: Request,
     staff: Writer,
+    factory: FactoryDep,
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form()] = "merge",
     confirm_replace: Annotated[str, Form()] = "",
@@ -299,7 +312,7 @@ async def import_file(
             result = read_kb_file(path)
         if result.errors:
             return result.errors, None, len(result.entries)
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(factory) as session:
             counts = faq_repo.apply_import(
                 session, result.entries, actor=staff.username, replace=mode == "replace"
             )
@@ -319,12 +332,12 @@ async def import_file(
 
 
 @router.get("/io/export.{fmt}")
-def export(request: Request, fmt: str, staff: Reader) -> Response:
+def export(request: Request, fmt: str, staff: Reader, factory: FactoryDep) -> Response:
     from knowledge.kb_io import write_kb_file
 
     if fmt not in ("csv", "xlsx"):
         return render_error(request, 404, "csv か xlsx を指定してください。")
-    with request.app.state.session_factory() as session:
+    with factory() as session:
         entries = faq_repo.list_entries(session)
     tmp = Path(tempfile.mkdtemp())
     path = tmp / f"faq.{fmt}"

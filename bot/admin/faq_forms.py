@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.kb import FaqEntry, entry_problems, japan_today
+from knowledge.kb import FaqEntry, entry_problems
 
 LINE_TEXT_LIMIT = 5000  # LINE Messaging API: characters per text message
 
@@ -135,9 +135,10 @@ def split_words(text: str) -> list[str]:
     return seen
 
 
-def new_id(category_hint: str = "") -> str:
-    """An id for an entry the staff member left without one (stable, never reused: random suffix)."""
-    return f"faq-{japan_today():%Y%m%d}-{secrets.token_hex(3)}"
+def new_id(today: date) -> str:
+    """An id for an entry the staff member left without one, dated by the city's `today` (stable, never
+    reused: random suffix)."""
+    return f"faq-{today:%Y%m%d}-{secrets.token_hex(3)}"
 
 
 # --- readable diffs ----------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bot.admin.staff import Denied, Staff
 from bot.privacy import mask_pii
+from bot.services import request_services
 from bot.storage import accounts
 from bot.storage.db import transaction
 
@@ -39,26 +41,14 @@ TEMPLATES.env.filters["mask"] = lambda text: mask_pii(str(text or ""))
 TEMPLATES.env.globals["role_labels"] = accounts.ROLE_LABELS
 
 
-def features(request: Request) -> dict[str, bool]:
-    from bot.admin import integrations
-
-    return {"reports": integrations.reports_available(), "line": integrations.line_available()}
-
-
 def render(
-    request: Request, template: str, staff: Any = None, status_code: int = 200, **context: Any
+    request: Request, template: str, staff: Staff | None = None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    feats = features(request)
-    nav = [
-        (path, label)
-        for path, label, perm in NAV
-        if staff is not None and staff.can(perm) and (path != "/admin/reports" or feats["reports"])
-    ]
+    nav = [(path, label) for path, label, perm in NAV if staff is not None and staff.can(perm)]
     context.update(
         staff=staff,
         nav=nav,
         path=request.url.path,
-        features=feats,
         csrf_token=staff.csrf_token if staff is not None else context.get("csrf_token", ""),
     )
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
@@ -69,23 +59,23 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", staff, status_code=status, status=status, message=message)
 
 
-def audit(request: Request, staff: Any, action: str, target: str = "", detail: dict | None = None) -> None:
+def audit(
+    request: Request, staff: Staff | None, action: str, target: str = "", detail: dict | None = None
+) -> None:
     """Record one staff action in its own transaction."""
     actor = staff.username if staff is not None else "-"
     ip = request.client.host if request.client else ""
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(request_services(request).factory) as session:
         accounts.audit(session, actor, action, target, detail, ip)
 
 
 class Pii:
     """Masks personal data unless an admin asked to see it (`?unmask=1`); that view is itself audited."""
 
-    def __init__(self, request: Request, staff: Any, what: str) -> None:
+    def __init__(self, request: Request, staff: Staff | None, what: str) -> None:
         wanted = request.query_params.get("unmask") == "1"
         self.unmasked = wanted and staff is not None and staff.can("pii.unmask")
         if wanted and not self.unmasked:
-            from bot.admin.security import Denied
-
             raise Denied("個人情報の表示は管理者だけができます。(unmask is for admins only)")
         if self.unmasked:
             audit(request, staff, "pii.unmask", what, {"path": request.url.path, "query": request.url.query})

@@ -1,31 +1,42 @@
 """Resident reports for staff: filtered list (works offline) and map, detail with photos, status changes
 that notify the resident (through bot.reports.service), duplicate merge, CSV/GeoJSON export.
 
-Only mounted when the reports concern is installed; admin and report handlers change, viewers read."""
+Admin and report handlers change, viewers read."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
-from bot.admin import integrations
 from bot.admin.assets import leaflet_available
 from bot.admin.pages import Pii, audit, render, render_error
-from bot.admin.security import AdminRoute, Staff, require
-from knowledge.kb import japan_today
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import ServicesDep
+from bot.reports.export import export_csv, export_geojson, geojson_bytes
+from bot.reports.notifications import LinePushNotifier
+from bot.reports.photos import PhotoStore
+from bot.reports.service import OUT_OF_SCOPE_REASONS, TRANSITIONS, TransitionError, mark_photo_reviewed
+from bot.reports.service import change_status as service_change
+from bot.services import Services
+from bot.storage import reports as repo
+from bot.storage.reports import ReportPhoto
+from knowledge.clock import city_day_bounds_utc, to_city_time
 
 router = APIRouter(prefix="/reports", route_class=AdminRoute)
 Reader = Annotated[Staff, require("reports.read")]
 Handler = Annotated[Staff, require("reports.write")]
 
 
-def _unavailable(request: Request) -> Response:
-    return render_error(request, 404, "通報機能はこの環境では使えません。")
+def _when(moment: datetime) -> str:
+    """A stored (naive UTC) timestamp as the city's local time, to the minute."""
+    return to_city_time(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _dates(start: str, end: str) -> tuple[date | None, date | None]:
@@ -42,6 +53,7 @@ def _dates(start: str, end: str) -> tuple[date | None, date | None]:
 def report_list(
     request: Request,
     staff: Reader,
+    services: ServicesDep,
     status: str = "",
     category: str = "",
     department: str = "",
@@ -49,16 +61,11 @@ def report_list(
     end: str = "",
     view: str = "list",
 ) -> Response:
-    if not integrations.reports_available():
-        return _unavailable(request)
-    from bot.reports.export import to_jst, utc_range
-    from bot.storage import reports as repo
-
-    categories = integrations.report_categories(request.app)
+    categories = services.report_categories()
     pii = Pii(request, staff, "reports")
     d1, d2 = _dates(start, end)
-    lo, hi = utc_range(d1 or date(2000, 1, 1), d2 or japan_today() + timedelta(days=1))
-    with request.app.state.session_factory() as session:
+    lo, hi = city_day_bounds_utc(d1 or date(2000, 1, 1), d2 or services.clock.today() + timedelta(days=1))
+    with services.factory() as session:
         rows = repo.list_reports(
             session,
             status=status or None,
@@ -81,7 +88,7 @@ def report_list(
             "address": pii(r.address_text),
             "lat": r.lat,
             "lon": r.lon,
-            "created": to_jst(r.created_at).strftime("%Y-%m-%d %H:%M"),
+            "created": _when(r.created_at),
             "duplicate": bool(r.probable_duplicate_of and r.status in repo.OPEN_STATUSES),
         }
         for r in rows
@@ -107,24 +114,20 @@ def report_list(
     )
 
 
-def _detail_context(request: Request, report_id: int, pii: Pii) -> dict[str, Any] | None:
-    from bot.reports.export import to_jst
-    from bot.reports.service import OUT_OF_SCOPE_REASONS, TRANSITIONS
-    from bot.storage import reports as repo
-
-    categories = integrations.report_categories(request.app)
-    with request.app.state.session_factory() as session:
+def _detail_context(services: Services, report_id: int, pii: Pii) -> dict[str, Any] | None:
+    categories = services.report_categories()
+    with services.factory() as session:
         report = session.get(repo.Report, report_id)
         if report is None:
             return None
-        case_of = {}
+        case_of: dict[int | None, str] = {}
         for ref in (report.duplicate_of, report.probable_duplicate_of):
             if ref:
                 other = session.get(repo.Report, ref)
                 case_of[ref] = other.case_number if other else str(ref)
         events = repo.history(session, report_id)
         photos = repo.photos_of(session, report_id)
-        data = {
+        data: dict[str, Any] = {
             "id": report.id,
             "case": report.case_number,
             "status": report.status,
@@ -135,7 +138,7 @@ def _detail_context(request: Request, report_id: int, pii: Pii) -> dict[str, Any
             "lat": report.lat,
             "lon": report.lon,
             "channel": report.channel,
-            "created": to_jst(report.created_at).strftime("%Y-%m-%d %H:%M"),
+            "created": _when(report.created_at),
             "duplicate_of": case_of.get(report.duplicate_of),
             "duplicate_of_id": report.duplicate_of,
             "probable": case_of.get(report.probable_duplicate_of),
@@ -147,7 +150,7 @@ def _detail_context(request: Request, report_id: int, pii: Pii) -> dict[str, Any
                 "to": e.status_to,
                 "note": pii(e.note),
                 "actor": e.actor,
-                "at": to_jst(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                "at": _when(e.created_at),
                 "notified": e.notified_at is not None,
             }
             for e in events
@@ -165,18 +168,26 @@ def _detail_context(request: Request, report_id: int, pii: Pii) -> dict[str, Any
 
 @router.get("/export.{fmt}")
 def export(
-    request: Request, fmt: str, staff: Reader, start: str = "", end: str = "", department: str = ""
+    request: Request,
+    fmt: str,
+    staff: Reader,
+    services: ServicesDep,
+    start: str = "",
+    end: str = "",
+    department: str = "",
 ) -> Response:
-    if not integrations.reports_available() or fmt not in ("csv", "geojson"):
-        return _unavailable(request)
-    from bot.reports.export import export_csv, export_geojson, geojson_bytes
-
+    if fmt not in ("csv", "geojson"):
+        return render_error(request, 404, "csv か geojson を指定してください。")
+    categories = services.report_categories()
+    if categories is None:  # the export names every category: without the table it cannot be made
+        return render_error(
+            request, 500, "通報の種類の設定ファイルを読み込めません。(report categories unreadable)"
+        )
     pii = Pii(request, staff, f"reports.{fmt}")
     d1, d2 = _dates(start, end)
-    d2 = d2 or japan_today()
+    d2 = d2 or services.clock.today()
     d1 = d1 or d2 - timedelta(days=365)
-    categories = integrations.report_categories(request.app)
-    with request.app.state.session_factory() as session:
+    with services.factory() as session:
         if fmt == "csv":
             body = export_csv(session, d1, d2, categories, department or None, mask=not pii.unmasked)
             media = "text/csv; charset=utf-8"
@@ -197,10 +208,10 @@ def export(
 
 
 @router.get("/{report_id}", response_class=HTMLResponse)
-def detail(request: Request, report_id: int, staff: Reader, done: str = "") -> Response:
-    if not integrations.reports_available():
-        return _unavailable(request)
-    ctx = _detail_context(request, report_id, Pii(request, staff, f"report:{report_id}"))
+def detail(
+    request: Request, report_id: int, staff: Reader, services: ServicesDep, done: str = ""
+) -> Response:
+    ctx = _detail_context(services, report_id, Pii(request, staff, f"report:{report_id}"))
     if ctx is None:
         return render_error(request, 404, "その通報は見つかりません。")
     return render(request, "report_detail.html", staff, flash="状態を変更しました。" if done else None, **ctx)
@@ -211,29 +222,24 @@ async def change_status(
     request: Request,
     report_id: int,
     staff: Handler,
+    services: ServicesDep,
     status: Annotated[str, Form()],
     note: Annotated[str, Form(max_length=1000)] = "",
     duplicate_of: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    if not integrations.reports_available():
-        return _unavailable(request)
-    from bot.reports.service import LinePushNotifier, TransitionError
-    from bot.reports.service import change_status as service_change
-
-    app = request.app
-    notifier = LinePushNotifier(app.state.session_factory, app.state.settings)
+    notifier = LinePushNotifier(services.factory, services.settings)
 
     def apply() -> str | None:
         try:
             event = service_change(
-                app.state.session_factory,
+                services.factory,
                 report_id,
                 status,
                 actor=staff.username,
                 note=note,
                 duplicate_of=duplicate_of.strip() or None,
                 notifier=notifier,
-                categories=integrations.report_categories(app),
+                categories=services.report_categories(),
             )
         except TransitionError as exc:
             return str(exc)
@@ -253,7 +259,7 @@ async def change_status(
 
     problem = await run_in_threadpool(apply)
     if problem:
-        ctx = await run_in_threadpool(_detail_context, request, report_id, Pii(request, None, ""))
+        ctx = await run_in_threadpool(_detail_context, services, report_id, Pii(request, None, ""))
         if ctx is None:
             return render_error(request, 404, "その通報は見つかりません。")
         return render(
@@ -264,32 +270,26 @@ async def change_status(
 
 @router.post("/{report_id}/photos/{photo_id}/review")
 def review_photo(
-    request: Request, report_id: int, photo_id: str, staff: Handler, reviewed: Annotated[str, Form()] = "1"
+    request: Request,
+    report_id: int,
+    photo_id: str,
+    staff: Handler,
+    services: ServicesDep,
+    reviewed: Annotated[str, Form()] = "1",
 ) -> Response:
-    from bot.reports.service import mark_photo_reviewed
-
-    if mark_photo_reviewed(
-        request.app.state.session_factory, report_id, photo_id, staff.username, reviewed == "1"
-    ):
+    if mark_photo_reviewed(services.factory, report_id, photo_id, staff.username, reviewed == "1"):
         audit(request, staff, "report.photo_review", f"{report_id}/{photo_id}", {"reviewed": reviewed == "1"})
     return RedirectResponse(f"/admin/reports/{report_id}", status_code=303)
 
 
 @router.get("/{report_id}/photos/{photo_id}")
-def photo(request: Request, report_id: int, photo_id: str, staff: Reader) -> Response:
+def photo(request: Request, report_id: int, photo_id: str, staff: Reader, services: ServicesDep) -> Response:
     """A report's photo, only to signed-in staff and only when it belongs to that report."""
-    if not integrations.reports_available():
-        return _unavailable(request)
-    from sqlalchemy import select
-
-    from bot.reports.photos import PhotoStore
-    from bot.storage.reports import ReportPhoto
-
-    with request.app.state.session_factory() as session:
+    with services.factory() as session:
         owned = session.scalar(
             select(ReportPhoto.id).where(ReportPhoto.report_id == report_id, ReportPhoto.photo_id == photo_id)
         )
-    path = PhotoStore.from_settings(request.app.state.settings).path_for(photo_id) if owned else None
+    path = PhotoStore.from_settings(services.settings).path_for(photo_id) if owned else None
     if path is None:
         return render_error(request, 404, "写真が見つかりません。")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -19,28 +18,15 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
+from bot.admin.pages import render_error
+from bot.admin.staff import PERMISSIONS, Denied, NeedLogin, Staff
+from bot.services import request_services
 from bot.storage import accounts
 from bot.storage.db import transaction
 
 SESSION_COOKIE = "madoguchi_admin"
 LOGIN_CSRF_COOKIE = "madoguchi_login_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-ALL_ROLES = frozenset(accounts.ROLES)
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "dashboard.read": ALL_ROLES,
-    "faq.read": ALL_ROLES,
-    "faq.write": frozenset({"admin", "editor"}),
-    "unanswered.read": frozenset({"admin", "editor", "viewer"}),
-    "unanswered.write": frozenset({"admin", "editor"}),
-    "reports.read": frozenset({"admin", "report_handler", "viewer"}),
-    "reports.write": frozenset({"admin", "report_handler"}),
-    "audit.read": frozenset({"admin"}),
-    "users.manage": frozenset({"admin"}),
-    "pii.unmask": frozenset({"admin"}),
-    "account.self": ALL_ROLES,
-}
-
 CSP = (
     "default-src 'self'; img-src 'self' data: https://*.tile.openstreetmap.org; "
     "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -48,38 +34,12 @@ CSP = (
 )
 
 
-class NeedLogin(Exception):
-    def __init__(self, next_url: str) -> None:
-        self.next_url = next_url
-
-
-class Denied(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The signed-in staff member of this request."""
-
-    user_id: int
-    username: str
-    display_name: str
-    role: str
-    csrf_token: str
-    has_totp: bool
-    ip: str
-
-    def can(self, permission: str) -> bool:
-        return self.role in PERMISSIONS[permission]
-
-
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
 def secure_cookies(request: Request) -> bool:
-    return request.app.state.settings.env not in ("development", "test")
+    return request_services(request).settings.env not in ("development", "test")
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -119,7 +79,7 @@ def _load_staff(request: Request) -> Staff | None:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(request_services(request).factory) as session:
         loaded = accounts.load_session(session, token)
         if loaded is None:
             return None
@@ -199,8 +159,6 @@ class AdminRoute(APIRoute):
             except NeedLogin as exc:
                 response = RedirectResponse(f"/admin/login?next={quote(exc.next_url)}", status_code=303)
             except Denied as exc:
-                from bot.admin.pages import render_error
-
                 response = render_error(request, 403, exc.message)
             response.headers.setdefault("Content-Security-Policy", CSP)
             response.headers.setdefault("X-Frame-Options", "DENY")

@@ -1,26 +1,22 @@
-"""Numbers for the dashboard, computed portably (SQLite and PostgreSQL) and bucketed in Japan time."""
+"""Numbers for the dashboard, computed portably (SQLite and PostgreSQL) and bucketed by the city's days."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.admin import integrations
+from bot.admin import unanswered_clusters
+from bot.reports.categories import CategoryTable
+from bot.services import Services
 from bot.storage import faq_repo
-from bot.storage.db import utcnow
+from bot.storage.line_inbox import LineUser
 from bot.storage.models import Feedback, Message
-
-JST = ZoneInfo("Asia/Tokyo")
-UTC = ZoneInfo("UTC")
-
-
-def to_jst(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(JST)
+from bot.storage.reports import STATUSES, Report
+from knowledge.clock import city_day_bounds_utc, to_city_time
 
 
 @dataclass
@@ -33,22 +29,22 @@ class Table:
     rows: list[list] = field(default_factory=list)
 
 
-def period_start(days: int) -> tuple[datetime, list[date]]:
-    today = to_jst(utcnow()).date()
+def period_start(today: date, days: int) -> tuple[datetime, list[date]]:
+    """The stored (naive UTC) moment the `days` city days ending `today` start, and those days."""
     first = today - timedelta(days=days - 1)
-    start = datetime.combine(first, datetime.min.time(), JST).astimezone(UTC).replace(tzinfo=None)
+    start, _ = city_day_bounds_utc(first, first)
     return start, [first + timedelta(days=i) for i in range(days)]
 
 
-def messages_by_day_and_hour(session: Session, days: int) -> tuple[Table, Table]:
-    start, day_list = period_start(days)
+def messages_by_day_and_hour(session: Session, today: date, days: int) -> tuple[Table, Table]:
+    start, day_list = period_start(today, days)
     per_day: Counter[date] = Counter()
     per_hour: Counter[int] = Counter()
     answered: Counter[date] = Counter()
     fallback: Counter[date] = Counter()
     query = select(Message.created_at, Message.direction, Message.fallback).where(Message.created_at >= start)
     for created, direction, is_fallback in session.execute(query.execution_options(yield_per=5000)):
-        local = to_jst(created)
+        local = to_city_time(created)
         if direction == "in":
             per_day[local.date()] += 1
             per_hour[local.hour] += 1
@@ -110,23 +106,17 @@ def top_faq(session: Session, start: datetime, limit: int = 10) -> Table:
     return Table("top_faq", "よく使われた FAQ", ["ID", "質問", "回答回数"], rows)
 
 
-def top_unanswered(app, session: Session, limit: int = 10) -> Table:  # type: ignore[no-untyped-def]
-    from bot.admin import unanswered_clusters
-
-    clusters = unanswered_clusters.build_clusters(app, session, with_closest=False, limit=limit)
+def top_unanswered(services: Services, session: Session, limit: int = 10) -> Table:
+    clusters = unanswered_clusters.build_clusters(services, session, with_closest=False, limit=limit)
     return Table(
         "top_unanswered",
         "多い未回答の質問(似た質問をまとめて)",
         ["代表的な質問", "件数", "最後"],
-        [[c.center, c.count, to_jst(c.last).strftime("%Y-%m-%d %H:%M")] for c in clusters],
+        [[c.center, c.count, to_city_time(c.last).strftime("%Y-%m-%d %H:%M")] for c in clusters],
     )
 
 
-def reports_tables(session: Session, start: datetime, categories) -> list[Table]:  # type: ignore[no-untyped-def]
-    if not integrations.reports_available():
-        return []
-    from bot.storage.reports import STATUSES, Report
-
+def reports_tables(session: Session, start: datetime, categories: CategoryTable | None) -> list[Table]:
     by_cat = session.execute(
         select(Report.category, func.count()).where(Report.created_at >= start).group_by(Report.category)
     ).all()
@@ -152,11 +142,7 @@ def reports_tables(session: Session, start: datetime, categories) -> list[Table]
     ]
 
 
-def line_friends(session: Session) -> Table | None:
-    if not integrations.line_available():
-        return None
-    from bot.storage.line_inbox import LineUser
-
+def line_friends(session: Session) -> Table:
     following = (
         session.scalar(select(func.count()).select_from(LineUser).where(LineUser.followed.is_(True))) or 0
     )

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from bot.admin import unanswered_clusters
 from bot.admin.pages import audit, csv_response, render
-from bot.admin.security import AdminRoute, Staff, require
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import FactoryDep, ServicesDep
 from bot.storage import accounts, faq_repo
 from bot.storage.db import transaction
 from bot.storage.models import Unanswered
@@ -25,12 +27,14 @@ Writer = Annotated[Staff, require("unanswered.write")]
 
 
 @router.get("", response_class=HTMLResponse)
-async def inbox_page(request: Request, staff: Reader, strength: str = "normal", done: str = "") -> Response:
+async def inbox_page(
+    request: Request, staff: Reader, services: ServicesDep, strength: str = "normal", done: str = ""
+) -> Response:
     strength = strength if strength in unanswered_clusters.STRENGTHS else "normal"
 
     def load() -> tuple:
-        with request.app.state.session_factory() as session:
-            clusters = unanswered_clusters.build_clusters(request.app, session, strength)
+        with services.factory() as session:
+            clusters = unanswered_clusters.build_clusters(services, session, strength)
             low = unanswered_clusters.low_rated(session)
             counts = dict(
                 session.execute(select(Unanswered.status, func.count()).group_by(Unanswered.status)).all()
@@ -53,8 +57,8 @@ async def inbox_page(request: Request, staff: Reader, strength: str = "normal", 
 
 
 @router.post("/dismiss")
-def dismiss(request: Request, staff: Writer, ids: Annotated[str, Form()]) -> Response:
-    with transaction(request.app.state.session_factory) as session:
+def dismiss(staff: Writer, factory: FactoryDep, ids: Annotated[str, Form()]) -> Response:
+    with transaction(factory) as session:
         changed = unanswered_clusters.set_status(session, unanswered_clusters.parse_ids(ids), "dismissed")
         accounts.audit(session, staff.username, "unanswered.dismiss", ids[:200], {"ids": changed}, staff.ip)
     return RedirectResponse("/admin/unanswered?done=dismissed", status_code=303)
@@ -62,10 +66,14 @@ def dismiss(request: Request, staff: Writer, ids: Annotated[str, Form()]) -> Res
 
 @router.post("/attach", response_class=HTMLResponse)
 def attach(
-    request: Request, staff: Writer, ids: Annotated[str, Form()], faq_id: Annotated[str, Form(max_length=80)]
+    request: Request,
+    staff: Writer,
+    factory: FactoryDep,
+    ids: Annotated[str, Form()],
+    faq_id: Annotated[str, Form(max_length=80)],
 ) -> Response:
     id_list = unanswered_clusters.parse_ids(ids)
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(factory) as session:
         entry = faq_repo.get_entry(session, faq_id.strip())
         if entry is None:
             return render(
@@ -90,10 +98,12 @@ def attach(
 
 
 @router.get("/export.csv")
-async def export(request: Request, staff: Reader, strength: str = "normal") -> Response:
+async def export(
+    request: Request, staff: Reader, services: ServicesDep, strength: str = "normal"
+) -> Response:
     def load() -> list[unanswered_clusters.ClusterView]:
-        with request.app.state.session_factory() as session:
-            return unanswered_clusters.build_clusters(request.app, session, strength, with_closest=True)
+        with services.factory() as session:
+            return unanswered_clusters.build_clusters(services, session, strength, with_closest=True)
 
     clusters = await run_in_threadpool(load)
     audit(request, staff, "unanswered.export", "csv", {"clusters": len(clusters)})

@@ -6,12 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.admin import integrations
 from bot.privacy import mask_pii
+from bot.services import Services
 from bot.storage import faq_repo
 from bot.storage.models import Feedback, Unanswered
 from knowledge.clustering import cluster_vectors
@@ -92,7 +91,7 @@ def threshold_for(model_name: str, strength: str) -> float:
 
 
 def build_clusters(
-    app: FastAPI,
+    services: Services,
     session: Session,
     strength: str = "normal",
     with_closest: bool = True,
@@ -109,8 +108,8 @@ def build_clusters(
     if not rows:
         return []
     texts = [mask_pii(r.text).strip() for r in rows]
-    vectors = integrations.embed_questions(app, texts)
-    model = integrations.embedder(app)
+    vectors = services.embed_questions(texts)
+    model = services.embedder
     groups = cluster_vectors(vectors, threshold_for(model.name, strength))
     views: list[ClusterView] = []
     for group in groups[:limit] if limit else groups:
@@ -129,11 +128,11 @@ def build_clusters(
             )
         )
     if with_closest and views:
-        live = integrations.searcher(app)
+        live = services.searcher
         for view in views:
             view.closest = [
                 {"faq_id": h.faq_id, "question": h.question, "score": round(h.score, 3)}
-                for h in integrations.rank(live, view.center, 3)
+                for h in live.rank(view.center, 3)
             ]
     return views
 

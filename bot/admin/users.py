@@ -6,17 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin.pages import render
-from bot.admin.security import AdminRoute, Staff, require
+from bot.admin.security import AdminRoute, require
+from bot.admin.staff import Staff
+from bot.deps import FactoryDep
 from bot.storage import accounts
 from bot.storage.db import transaction
 
 router = APIRouter(route_class=AdminRoute)
+Admin = Annotated[Staff, require("users.manage")]
 
 
-def _page(request: Request, staff: Staff, status_code: int = 200, **ctx: object) -> Response:
-    with request.app.state.session_factory() as session:
+def _page(
+    request: Request, staff: Staff, factory: sessionmaker[Session], status_code: int = 200, **ctx: object
+) -> Response:
+    with factory() as session:
         users = accounts.list_users(session)
         locked = {u.username for u in users if accounts.is_locked(session, u.username, "")}
     return render(
@@ -32,42 +38,46 @@ def _page(request: Request, staff: Staff, status_code: int = 200, **ctx: object)
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users(request: Request, staff: Annotated[Staff, require("users.manage")]) -> Response:
-    return _page(request, staff)
+def users(request: Request, staff: Admin, factory: FactoryDep) -> Response:
+    return _page(request, staff, factory)
 
 
 @router.post("/users", response_class=HTMLResponse)
 def create(
     request: Request,
-    staff: Annotated[Staff, require("users.manage")],
+    staff: Admin,
+    factory: FactoryDep,
     username: Annotated[str, Form(max_length=64)],
     role: Annotated[str, Form()],
     password: Annotated[str, Form()],
     display_name: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     try:
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(factory) as session:
             accounts.create_user(session, username, password, role, display_name)
             accounts.audit(session, staff.username, "user.create", username, {"role": role}, staff.ip)
     except ValueError as exc:
-        return _page(request, staff, 400, flash=str(exc), flash_kind="error")
-    return _page(request, staff, flash=f"{username} を作成しました。")
+        return _page(request, staff, factory, 400, flash=str(exc), flash_kind="error")
+    return _page(request, staff, factory, flash=f"{username} を作成しました。")
 
 
 @router.post("/users/{username}", response_class=HTMLResponse)
 def update(
     request: Request,
     username: str,
-    staff: Annotated[Staff, require("users.manage")],
+    staff: Admin,
+    factory: FactoryDep,
     action: Annotated[str, Form()],
     role: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        with transaction(request.app.state.session_factory) as session:
+        with transaction(factory) as session:
             user = accounts.get_user(session, username)
             if user is None:
-                return _page(request, staff, 404, flash="そのアカウントはありません。", flash_kind="error")
+                return _page(
+                    request, staff, factory, 404, flash="そのアカウントはありません。", flash_kind="error"
+                )
             if user.username == staff.username and action in ("role", "disable"):
                 raise ValueError("自分自身の役割変更・無効化はできません。別の管理者に依頼してください。")
             detail: dict = {}
@@ -92,5 +102,5 @@ def update(
                 raise ValueError("不明な操作です。")
             accounts.audit(session, staff.username, f"user.{action}", username, detail, staff.ip)
     except ValueError as exc:
-        return _page(request, staff, 400, flash=str(exc), flash_kind="error")
+        return _page(request, staff, factory, 400, flash=str(exc), flash_kind="error")
     return RedirectResponse("/admin/users", status_code=303)

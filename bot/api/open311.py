@@ -1,13 +1,13 @@
 """Open311 GeoReport v2 (JSON only): the city's report cases for civic-tech apps and the national standard.
 
-Public output never carries personal data: no reporter, text passed through `mask_pii`, and a photo only
+Public output never carries personal data: no resident key, text passed through `mask_pii`, and a photo only
 after staff marked it reviewed. POST needs the `open311_api_key` setting (no key configured = no POST).
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import anyio
@@ -17,15 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.api import open311_docs as docs
-from bot.deps import FactoryDep, SettingsDep
+from bot.deps import ClockDep, FactoryDep, SettingsDep
 from bot.privacy import mask_pii
 from bot.reports.categories import CategoryTable, load_categories
-from bot.reports.export import JST, to_jst
 from bot.reports.photos import PhotoStore
 from bot.reports.service import ReportDraft, submit_report
+from bot.settings import Settings
 from bot.storage import reports as repo
 from bot.storage.db import transaction
 from bot.storage.reports import CLOSED_STATUSES, DUPLICATE, OPEN_STATUSES, Report, ReportPhoto
+from knowledge.clock import to_city_time, to_utc_naive
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_RESULTS = 1000
@@ -38,7 +39,7 @@ def error(code: int, description: str) -> JSONResponse:
     return JSONResponse(status_code=code, content=[{"code": code, "description": description}])
 
 
-def _categories(settings: Any) -> CategoryTable:
+def _categories(settings: Settings) -> CategoryTable:
     return load_categories(settings.report_categories_file)
 
 
@@ -81,8 +82,8 @@ def _public(session: Session, report: Report, table: CategoryTable, base_url: st
         "description": mask_pii(report.description),
         "agency_responsible": report.department,
         "service_notice": "",
-        "requested_datetime": to_jst(report.created_at).isoformat(timespec="seconds"),
-        "updated_datetime": to_jst(report.updated_at).isoformat(timespec="seconds"),
+        "requested_datetime": to_city_time(report.created_at).isoformat(timespec="seconds"),
+        "updated_datetime": to_city_time(report.updated_at).isoformat(timespec="seconds"),
         "expected_datetime": None,
         "address": mask_pii(report.address_text) if report.address_text else "",
         "address_id": None,
@@ -94,15 +95,13 @@ def _public(session: Session, report: Report, table: CategoryTable, base_url: st
 
 
 def _parse_when(value: str | None) -> datetime | None:
-    """A W3C / RFC 3339 date-time (a date, or no offset = Japan time) as naive UTC; ValueError if it is not one.
+    """A W3C / RFC 3339 date-time (a date, or no offset = Japan time) as naive UTC; ValueError if not one.
     A bound so far out that UTC leaves datetime's range means "no bound" on that side."""
     if value is None:
         return None
     moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=JST)  # a date-time without offset is Japan time
     try:
-        return moment.astimezone(UTC).replace(tzinfo=None)
+        return to_utc_naive(moment)  # a date-time without offset is city (Japan) time
     except OverflowError:  # e.g. 0001-01-01T00:00:00+09:00
         return datetime.min if moment.year == 1 else datetime.max
 
@@ -123,6 +122,7 @@ async def list_requests(
     request: Request,
     settings: SettingsDep,
     factory: FactoryDep,
+    clock: ClockDep,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: When = None,
@@ -143,7 +143,7 @@ async def list_requests(
     if any(c is None for c in categories):
         return error(404, "service_code not found")
     if start is None and end is None and not service_request_id:
-        start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=DEFAULT_DAYS)
+        start = clock.utc_now() - timedelta(days=DEFAULT_DAYS)
     base = str(request.base_url).rstrip("/")
 
     def query() -> list[dict[str, Any]]:
@@ -193,7 +193,9 @@ async def _post_params(request: Request) -> dict[str, str]:
 
 
 @router.post("/requests.json", responses=docs.CREATE)
-async def create_request(request: Request, settings: SettingsDep, factory: FactoryDep) -> Any:
+async def create_request(
+    request: Request, settings: SettingsDep, factory: FactoryDep, clock: ClockDep
+) -> Any:
     """Create a case (form-encoded as in GeoReport v2, or JSON). Personal fields (email, name, phone) are
     ignored on purpose; media_url is not fetched."""
     params = await _post_params(request)
@@ -233,7 +235,7 @@ async def create_request(request: Request, settings: SettingsDep, factory: Facto
 
     def create() -> str:
         with transaction(factory) as session:
-            return submit_report(session, draft, table).case_number
+            return submit_report(session, draft, table, clock=clock).case_number
 
     case_number = await anyio.to_thread.run_sync(create)
     return [{"service_request_id": case_number, "service_notice": "", "account_id": None}]

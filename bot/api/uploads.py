@@ -4,12 +4,12 @@ chat turn with `metadata.photo_ids` (see docs/contracts.md)."""
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
-from bot.deps import FactoryDep, SettingsDep
+from bot.alerts import record_staff_alert
+from bot.deps import ChatDep, FactoryDep, SettingsDep
 from bot.reports.photos import PhotoRejected, PhotoStore, PhotoStoreUnavailable
-from bot.reports.service import record_staff_alert
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
 PHOTO_TYPES = "image/jpeg, image/png, image/webp"
@@ -31,19 +31,19 @@ PHOTO_TYPES = "image/jpeg, image/png, image/webp"
     },
 )
 async def upload_photo(
-    request: Request,
     settings: SettingsDep,
     factory: FactoryDep,
+    chat: ChatDep,
     file: UploadFile = File(..., description="JPEG, PNG or WebP, at most 10 MB"),
     sender_id: str = Form(..., min_length=1, max_length=128),
 ) -> JSONResponse:
     """Store one resident photo (metadata stripped); GPS read from it is returned for the location step."""
     store = PhotoStore.from_settings(settings)
     data = await file.read(store.max_bytes + 1)
-    owner = request.app.state.chat.sender_key("web", sender_id)
+    resident_key = chat.resident_key("web", sender_id)
     try:
         stored = await anyio.to_thread.run_sync(
-            lambda: store.store_photo(data, file.content_type, owner=owner)
+            lambda: store.store_photo(data, file.content_type, owner=resident_key)
         )
     except PhotoRejected as exc:
         return JSONResponse(status_code=exc.status, content={"detail": exc.message_ja})

@@ -25,7 +25,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.deps import ChatDep, FactoryDep, SettingsDep
+from bot.deps import ChatDep, FactoryDep, ServicesDep, SettingsDep
+from bot.services import services_of
 from bot.storage import conversations
 from bot.storage.db import transaction
 from channels.web import furigana
@@ -172,7 +173,7 @@ async def chat_history(
     sender_id: SenderQuery, chat: ChatDep, factory: FactoryDep, response: Response
 ) -> HistoryOut:
     """The last messages of this (pseudonymous) web sender, oldest first, as stored (masked)."""
-    sender = chat.sender_key("web", sender_id)
+    sender = chat.resident_key("web", sender_id)
 
     def load() -> list[HistoryMessage]:
         with transaction(factory) as session:
@@ -211,7 +212,7 @@ class FeedbackIn(BaseModel):
 )
 async def feedback(body: FeedbackIn, chat: ChatDep, factory: FactoryDep) -> Response:
     """役に立った / 役に立たなかった on an FAQ answer, stored under the pseudonymous sender."""
-    sender = chat.sender_key("web", body.sender_id)
+    sender = chat.resident_key("web", body.sender_id)
 
     def store() -> None:
         with transaction(factory) as session:
@@ -243,10 +244,11 @@ class FuriganaOut(BaseModel):
     responses=TOO_MANY_RESPONSES,
 )
 async def furigana_readings(
-    text: Annotated[str, Query(max_length=furigana.MAX_TEXT)], response: Response
+    text: Annotated[str, Query(max_length=furigana.MAX_TEXT)], response: Response, services: ServicesDep
 ) -> FuriganaOut:
     """Text cut into segments with hiragana readings for kanji, for `<ruby>` furigana in the widget."""
-    parts: list[dict[str, Any]] = await anyio.to_thread.run_sync(furigana.segments, text)
+    read = services.reader.read
+    parts: list[dict[str, Any]] = await anyio.to_thread.run_sync(furigana.segments, text, read)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return FuriganaOut(segments=[SegmentOut(text=str(p["text"]), reading=p["reading"]) for p in parts])
 
@@ -261,7 +263,7 @@ def cors_origins(value: str) -> list[str]:
 def install(app: FastAPI) -> None:
     """Register the widget's routes and CORS for the configured city websites (call before start-up)."""
     app.include_router(router)
-    origins = cors_origins(app.state.settings.cors_origins)
+    origins = cors_origins(services_of(app).settings.cors_origins)
     if origins:
         app.add_middleware(
             CORSMiddleware,

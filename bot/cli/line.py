@@ -54,8 +54,10 @@ def upload(
     data, content_type = _image(definition, image, font)
 
     async def run() -> str:
-        async with LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url) as sender:
-            return await richmenu.upload(sender, definition, data, content_type, make_default=default)
+        async with LineClient(
+            token, settings.line_api_base_url, settings.line_data_api_base_url
+        ) as line_client:
+            return await richmenu.upload(line_client, definition, data, content_type, make_default=default)
 
     try:
         rich_menu_id = anyio.run(run)

@@ -57,7 +57,7 @@ def export(
 def notify(limit: int = typer.Option(100, help="at most this many notifications")) -> None:
     """LINE への状況のお知らせのうち、送れていないものを再送します (same retry key: never twice)."""
     from bot.reports.categories import load_categories
-    from bot.reports.service import LinePushNotifier, retry_pending_notifications
+    from bot.reports.notifications import LinePushNotifier, retry_pending_notifications
 
     ctx = open_context()
     sent = retry_pending_notifications(
@@ -73,7 +73,7 @@ def notify(limit: int = typer.Option(100, help="at most this many notifications"
 def replay_spool() -> None:
     """データベース障害中に一時保存した通報を登録します."""
     from bot.reports.categories import load_categories
-    from bot.reports.service import replay_spool as replay
+    from bot.reports.spool import replay_spool as replay
 
     ctx = open_context()
     outcomes = replay(

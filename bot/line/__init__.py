@@ -1,1 +1,1 @@
-"""The LINE channel's server side: event inbox, worker (one handler per event kind), push, worker process; `install(app)` mounts the webhook."""
+"""The LINE channel's server side: webhook route (routes.install), inbox, worker and its per-kind handlers, worker process and wake-up, push."""

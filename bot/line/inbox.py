@@ -38,11 +38,13 @@ WARM_UP_EVENT = LineEvent(
 
 
 class LineInbox:
-    """`accept(events)`: store (deduplicated on webhookEventId and message id), then wake the worker."""
+    """`accept(events)`: store (deduplicated on webhookEventId and message id), then `wake()` the worker
+    (`LineWorker.wake`, or a `bot.line.wake.UdpWaker` to the worker process). `resident_key` maps a LINE userId
+    to its resident_key: only that is stored with the row."""
 
-    def __init__(self, factory: sessionmaker[Session], sender_key: Callable[[str], str]) -> None:
+    def __init__(self, factory: sessionmaker[Session], resident_key: Callable[[str], str]) -> None:
         self._factory = factory
-        self._sender_key = sender_key
+        self._resident_key = resident_key
         self.wake: Callable[[], None] = lambda: None
         self._waiting: deque[tuple[list[dict[str, Any]], asyncio.Future[int]]] = deque()
         self._writer: asyncio.Task[None] | None = None
@@ -55,7 +57,7 @@ class LineInbox:
                 "event_id": e.event_id,
                 "message_id": e.message_id,
                 "event_type": e.type[:32],
-                "user_key": self._sender_key(e.user_id) if e.user_id else "",
+                "user_key": self._resident_key(e.user_id) if e.user_id else "",
                 "status": inbox.PENDING,
                 "stage": "received",
                 "attempts": 0,

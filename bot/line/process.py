@@ -8,17 +8,15 @@ mid-batch loses nothing (its events are taken over when their lease expires).
 
 Run by the launcher as `uvicorn bot.line.process:create_worker_app --factory --port $MADOGUCHI_LINE_WORKER_PORT`:
 - `GET /healthz` on 127.0.0.1: the worker's state and the inbox backlog;
-- UDP datagrams on the same port number wake the worker at once (the gateway sends one per stored batch);
-  without them it still polls every `LineOptions.poll_s`, so a lost datagram only costs that delay.
+- UDP datagrams on the same port number wake the worker at once (the gateway sends one per stored batch;
+  bot/line/wake.py); without them it still polls every `LineOptions.poll_s`, so a lost datagram only costs
+  that delay.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
@@ -26,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.chat import ChatService
+from bot.line.wake import listen_for_wakes
 from bot.line.worker import LineOptions, build_worker
 from bot.privacy import install_log_masking
 from bot.rasa import RasaClient
@@ -34,41 +33,6 @@ from bot.storage import line_inbox as inbox
 from bot.storage.db import make_engine, migrate, session_factory
 
 log = logging.getLogger(__name__)
-
-WAKE = b"w"
-
-
-class UdpWaker:
-    """The gateway's side: a fire-and-forget datagram to the worker's port (never blocks, never raises)."""
-
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self._address = (host, port)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setblocking(False)
-
-    def __call__(self) -> None:
-        with contextlib.suppress(OSError):  # worker down or restarting: it polls the inbox when it is back
-            self._sock.sendto(WAKE, self._address)
-
-    def close(self) -> None:
-        self._sock.close()
-
-
-class _WakeProtocol(asyncio.DatagramProtocol):
-    def __init__(self, wake: Callable[[], None]) -> None:
-        self._wake = wake
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self._wake()
-
-
-async def listen_for_wakes(
-    port: int, wake: Callable[[], None], host: str = "127.0.0.1"
-) -> asyncio.BaseTransport:
-    """Bind the UDP wake port; every datagram calls `wake`."""
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(lambda: _WakeProtocol(wake), local_addr=(host, port))
-    return transport
 
 
 def create_worker_app(settings: Settings | None = None) -> FastAPI:
@@ -88,8 +52,8 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         if built is None:
             state["worker"] = "not configured (LINE_CHANNEL_ACCESS_TOKEN is empty)"
         else:
-            worker, sender = built
-            transport = await listen_for_wakes(settings.line_worker_port, worker.intake)
+            worker, line_client = built
+            transport = await listen_for_wakes(settings.line_worker_port, worker.wake)
             app.state.line_worker = worker
             worker.start()
             state["worker"] = "running"
@@ -101,7 +65,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
                 transport.close()
             if built is not None:
                 await worker.stop()
-                await sender.aclose()
+                await line_client.aclose()
             await rasa.aclose()
             engine.dispose()
 

@@ -1,4 +1,4 @@
-"""Push notifications to a LINE resident known only by pseudonym (report status, reminders).
+"""Push notifications to a LINE resident known only by resident_key (report status, reminders).
 
     status = await push_to_sender(factory, settings, "line-3f2a…", ["ご報告の対応が完了しました。"], f"report-{id}-done")
 
@@ -9,11 +9,12 @@ a crash or a timeout never makes LINE deliver it twice (LINE answers 409, counte
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
 from bot.storage import line_inbox
 from channels.line import messages as lm
 from channels.line.client import LineApiError, LineClient, LineUnavailable, RetryPolicy
@@ -23,51 +24,51 @@ log = logging.getLogger(__name__)
 PushStatus = Literal["sent", "skipped", "failed"]
 
 
-def _lookup(factory: sessionmaker[Session], sender_pseudonym: str) -> str | None:
+def _lookup(factory: sessionmaker[Session], resident_key: str) -> str | None:
     with factory() as session:
-        return line_inbox.push_target(session, sender_pseudonym)
+        return line_inbox.push_target(session, resident_key)
 
 
 async def push_to_sender(
     factory: sessionmaker[Session],
-    settings: Any,
-    sender_pseudonym: str,
+    settings: Settings,
+    resident_key: str,
     texts: list[str],
     retry_key: str,
     *,
-    sender: LineClient | None = None,
+    line_client: LineClient | None = None,
     policy: RetryPolicy | None = None,
 ) -> PushStatus:
-    """Push `texts` to the resident behind `sender_pseudonym`.
+    """Push `texts` to the resident behind `resident_key`.
 
     `skipped`: not a LINE resident, unknown, unfollowed, or LINE not configured. `failed`: LINE refused or stayed
     unavailable after the retries (safe to call again later with the same `retry_key`).
     """
-    if not sender_pseudonym.startswith("line-") or not any(t.strip() for t in texts):
+    if not resident_key.startswith("line-") or not any(t.strip() for t in texts):
         return "skipped"
-    user_id = await anyio.to_thread.run_sync(lambda: _lookup(factory, sender_pseudonym))
+    user_id = await anyio.to_thread.run_sync(lambda: _lookup(factory, resident_key))
     if user_id is None:
         return "skipped"
-    own = sender is None
-    if sender is None:
+    own = line_client is None
+    if line_client is None:
         token = settings.line_channel_access_token.get_secret_value()
         if not token:
             log.warning("LINE push skipped: LINE_CHANNEL_ACCESS_TOKEN is not set")
             return "skipped"
-        sender = LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url, policy)
+        line_client = LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url, policy)
     try:
-        await sender.push(user_id, lm.text_messages(texts), retry_key)
+        await line_client.push(user_id, lm.text_messages(texts), retry_key)
         return "sent"
     except (LineApiError, LineUnavailable) as exc:
-        log.warning("LINE push to %s failed: %s", sender_pseudonym[:12], exc)
+        log.warning("LINE push to %s failed: %s", resident_key[:12], exc)
         return "failed"
     finally:
         if own:
-            await sender.aclose()
+            await line_client.aclose()
 
 
 def push_to_sender_sync(
-    factory: sessionmaker[Session], settings: Any, sender_pseudonym: str, texts: list[str], retry_key: str
+    factory: sessionmaker[Session], settings: Settings, resident_key: str, texts: list[str], retry_key: str
 ) -> PushStatus:
     """`push_to_sender` for synchronous callers (CLI, scheduled jobs outside an event loop)."""
-    return anyio.run(lambda: push_to_sender(factory, settings, sender_pseudonym, texts, retry_key))
+    return anyio.run(lambda: push_to_sender(factory, settings, resident_key, texts, retry_key))

@@ -1,15 +1,15 @@
-"""The LINE inbox processor: webhook events in the database -> ChatService -> LINE replies.
+"""The LINE inbox worker: claims stored webhook events, has them answered (bot/line/handlers.py), delivers.
 
-`install(app)` mounts `POST /line/webhook` (verify, store, 200; bot/line/inbox.py) and either starts a
-`LineWorker` in the gateway process (`MADOGUCHI_LINE_WORKER=inline`) or wakes the separate worker process
-(`process`, what the launcher runs; bot/line/process.py). Workers in several processes share the inbox safely:
-rows are claimed with a compare-and-set and a lease (`bot.storage.line_inbox.claim`), every later write is
-fenced by the claim token, and an event whose worker died is taken over when its lease expires. Progress is
-recorded (`stage`), so a resumed event does not ask Rasa again once its answer is saved, and is not answered
-twice: a reply that may have landed is settled by replying again with the same one-time token ("Invalid reply
-token" = delivered), a push that may have landed is resent with the retry key derived from the event id,
-which LINE deduplicates (409). While a burst of webhooks is arriving, new answering waits for it to pause
-(at most 2 s; `LineWorker._let_burst_pass`), so the gateway acknowledges at full speed.
+The webhook (bot/line/routes.py) stores events in the inbox (bot/line/inbox.py) and wakes a worker: this class,
+in the gateway process (`MADOGUCHI_LINE_WORKER=inline`) or in its own (`process`, what the launcher runs;
+bot/line/process.py). Workers in several processes share the inbox safely: rows are claimed with a
+compare-and-set and a lease (`bot.storage.line_inbox.claim`), every later write is fenced by the claim token,
+and an event whose worker died is taken over when its lease expires. Progress is recorded (`stage`), so a
+resumed event does not ask Rasa again once its answer is saved, and is not answered twice: a reply that may have
+landed is settled by replying again with the same one-time token ("Invalid reply token" = delivered), a push
+that may have landed is resent with the retry key derived from the event id, which LINE deduplicates (409).
+While a burst of webhooks is arriving, new answering waits for it to pause (at most 2 s;
+`LineWorker._let_burst_pass`), so the gateway acknowledges at full speed.
 """
 
 from __future__ import annotations
@@ -22,35 +22,24 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
-from fastapi import FastAPI
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChatInputError, ChatService
-from bot.line.inbox import LineInbox
+from bot.chat import ChatService
+from bot.line.handlers import Answerer, Messages, PhotoSink
 from bot.privacy import mask_pii
-from bot.storage import conversations
+from bot.reports.photos import PhotoStore
+from bot.run.retention import forget_resident
+from bot.settings import Settings
 from bot.storage import line_inbox as inbox
 from bot.storage.db import is_unavailable, transaction, utcnow
-from bot.storage.models import Feedback, Message, Preference
-from channels.line import messages as lm
+from bot.storage.line_inbox import LineInboxRow
 from channels.line.client import LineApiError, LineClient, LineUnavailable, RetryPolicy
-from channels.line.events import LineEvent, from_dict
-from channels.line.webhook import WebhookFastPath, WebhookHandler, make_router
-from channels.web.ratelimit import RateLimiter
+from channels.line.events import from_dict
 
 log = logging.getLogger(__name__)
-CHANNEL = "line"
-
-
-class PhotoSink(Protocol):
-    """Where a resident's photo goes (`bot.reports.photos.PhotoStore`). Refusals raise a ValueError subclass whose
-    message is Japanese text for the resident."""
-
-    def store_photo(self, data: bytes, content_type: str | None, owner: str | None = None) -> Any: ...
 
 
 @dataclass
@@ -75,21 +64,32 @@ class LineOptions:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LineOptions:
-        days = getattr(settings, "retention_unfollowed_line_days", None) or getattr(
-            settings, "line_retention_days", 30
+    def from_settings(cls, settings: Settings) -> LineOptions:
+        return cls(
+            retention_days=settings.retention_unfollowed_line_days or 30,
+            rate_per_minute=settings.chat_rate_per_minute or 30,
+            lease_s=settings.line_lease_s or 30.0,
         )
-        rate = int(getattr(settings, "chat_rate_per_minute", 30) or 30)
-        lease = float(getattr(settings, "line_lease_s", 30.0) or 30.0)
-        return cls(retention_days=int(days or 30), rate_per_minute=rate, lease_s=lease)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A claimed inbox row, read out of its session: the event and how far an earlier attempt got."""
+
+    id: int
+    resident_key: str  # line_inbox.user_key; "" for an event without a user
+    attempts: int
+    stage: str  # received | answered | replying | pushing
+    outbox: Messages | None  # the saved answer, once answered
+    payload: dict[str, Any] | None  # the raw event
+
+    @classmethod
+    def of(cls, row: LineInboxRow) -> InboxRow:
+        return cls(row.id, row.user_key, row.attempts, row.stage, row.outbox, row.payload)
 
 
 class LostLease(Exception):
     """Another worker owns the event now (our lease expired)."""
-
-
-def _photo_id(stored: Any) -> str:
-    return stored if isinstance(stored, str) else str(stored.photo_id)
 
 
 class LineWorker:
@@ -97,41 +97,47 @@ class LineWorker:
         self,
         factory: sessionmaker[Session],
         chat: ChatService,
-        sender: LineClient,
+        line_client: LineClient,
         photos: PhotoSink | None,
         options: LineOptions | None = None,
         contact: str = "",
     ) -> None:
         self._factory = factory
-        self._chat = chat
-        self._sender = sender
-        self._photos = photos
+        self._line_client = line_client
         self.options = options or LineOptions()
-        self._contact = contact
-        self._wake = asyncio.Event()
+        self.answerer = Answerer(
+            factory,
+            chat,
+            line_client,
+            photos,
+            contact=contact,
+            retention_days=self.options.retention_days,
+            rate_per_minute=self.options.rate_per_minute,
+        )
+        self._work_due = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._tokens: set[str] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_housekeeping = 0.0
-        self._last_intake: float | None = None  # loop time of the latest "events stored" wake-up
+        self._last_wake: float | None = None  # loop time of the gateway's latest wake-up
         self._burst_since = 0.0
         self._sustained = False  # webhooks kept coming past burst_max_defer_s: stop deferring until a pause
-        self._limiter = RateLimiter(self.options.rate_per_minute)  # per resident, in this process
-        self._told_to_wait: set[str] = set()
 
     # Running ------------------------------------------------------------------------------------------------
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def intake(self) -> None:
-        """The gateway stored new events (its wake-up call): answer them once the webhooks pause."""
+        """The gateway stored new events (`LineInbox.wake`, or a datagram from bot/line/wake.py): answer them
+        once the webhooks pause."""
         now = asyncio.get_running_loop().time()
-        if self._last_intake is None or now - self._last_intake >= self.options.burst_quiet_s:
+        if self._last_wake is None or now - self._last_wake >= self.options.burst_quiet_s:
             self._burst_since, self._sustained = now, False
-        self._last_intake = now
-        self._wake.set()
+        self._last_wake = now
+        self._work_due.set()
+
+    def _look_again(self) -> None:
+        """Capacity was freed, or we are stopping: look at the inbox now rather than at the next poll."""
+        self._work_due.set()
 
     async def _let_burst_pass(self) -> None:
         """Acknowledging webhooks (the gateway) and answering them (this worker, Rasa, the action server) share
@@ -140,9 +146,9 @@ class LineWorker:
         time) and answered right after; events already being answered go on. After `burst_max_defer_s` of
         continuous webhooks it stops waiting until the next pause, so sustained traffic is still answered."""
         loop = asyncio.get_running_loop()
-        while not self._stopping and self._last_intake is not None and not self._sustained:
+        while not self._stopping and self._last_wake is not None and not self._sustained:
             now = loop.time()
-            quiet_at = self._last_intake + self.options.burst_quiet_s
+            quiet_at = self._last_wake + self.options.burst_quiet_s
             if now >= quiet_at:
                 return
             if now >= self._burst_since + self.options.burst_max_defer_s:
@@ -167,39 +173,40 @@ class LineWorker:
                     await self._claim_and_spawn(free)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("LINE worker loop error; retrying")
-            self._wake.clear()
+            self._work_due.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_s)
+                await asyncio.wait_for(self._work_due.wait(), self.options.poll_s)
 
     async def _claim_and_spawn(self, limit: int) -> int:
         token = str(uuid.uuid4())
 
-        def claim() -> list[tuple[int, str, int, str, list | None, dict | None]]:
+        def claim() -> list[InboxRow]:
             with transaction(self._factory) as session:
-                rows = inbox.claim(session, token, self.options.lease_s, limit=limit)
-                return [(r.id, r.user_key, r.attempts, r.stage, r.outbox, r.payload) for r in rows]
+                return [
+                    InboxRow.of(r) for r in inbox.claim(session, token, self.options.lease_s, limit=limit)
+                ]
 
         claimed = await anyio.to_thread.run_sync(claim)
         if not claimed:
             return 0
         self._tokens.add(token)
-        groups: dict[str, list[tuple[int, str, int, str, list | None, dict | None]]] = defaultdict(list)
+        by_resident: dict[str, list[InboxRow]] = defaultdict(list)
         for row in claimed:
-            groups[row[1] or f"row-{row[0]}"].append(row)
-        pending = len(groups)
+            by_resident[row.resident_key or f"row-{row.id}"].append(row)
+        pending = len(by_resident)
 
-        async def run_group(rows: list[tuple[int, str, int, str, list | None, dict | None]]) -> None:
+        async def run_group(rows: list[InboxRow]) -> None:
             nonlocal pending
             try:
-                for row_id, _key, attempts, stage, outbox, payload in rows:
-                    await self._process(row_id, token, attempts, stage, outbox, payload)
+                for row in rows:
+                    await self._process(row, token)
             finally:
                 pending -= 1
                 if pending == 0:
                     self._tokens.discard(token)
-                self.wake()  # capacity freed, and the resident's next event may be due
+                self._look_again()  # capacity freed, and the resident's next event may be due
 
-        for rows in groups.values():
+        for rows in by_resident.values():
             task = asyncio.get_running_loop().create_task(run_group(rows))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -219,7 +226,7 @@ class LineWorker:
     async def stop(self, grace_s: float = 10.0) -> None:
         """Stop claiming, let running events finish for `grace_s`, then give the rest back to the inbox."""
         self._stopping = True
-        self.wake()
+        self._look_again()
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -269,23 +276,26 @@ class LineWorker:
         if not await self._db(fn, durable=True):
             raise LostLease
 
-    async def _process(
-        self, row_id: int, token: str, attempts: int, stage: str, outbox: list | None, payload: dict | None
-    ) -> None:
+    async def _process(self, row: InboxRow, token: str) -> None:
+        row_id, stage = row.id, row.stage
         try:
-            if payload is None:
+            if row.payload is None:
                 raise ValueError("inbox row without its event")
-            event = from_dict(payload)
-            if stage in ("answered", "replying", "pushing") and outbox is not None:
-                messages = outbox
+            event = from_dict(row.payload)
+            if stage in ("answered", "replying", "pushing") and row.outbox is not None:
+                messages = row.outbox
             else:
-                messages = await self._answer(event, row_id, token)
+
+                async def save(messages: Messages, also: Callable[[Session], Any] | None = None) -> Messages:
+                    return await self._save(row_id, token, messages, also)
+
+                messages = await self.answerer.answer(event, row_id, save, self._db)
             if messages:
                 await self._fenced(lambda s: inbox.renew(s, row_id, token, self.options.lease_s))
-                # Resumed after a crash: past "replying" the reply may have landed (the sender probes the
+                # Resumed after a crash: past "replying" the reply may have landed (the client probes the
                 # token); past "pushing" the push may have (its retry key makes a resend safe, a reply not).
                 may_reply = stage != "pushing"
-                await self._sender.deliver(
+                await self._line_client.deliver(
                     user_id=event.user_id,
                     messages=messages,
                     retry_key_seed=event.event_id,
@@ -304,11 +314,12 @@ class LineWorker:
             raise
         except Exception as exc:
             try:
-                await self._failed(row_id, token, attempts, exc)
+                await self._failed(row, token, exc)
             except Exception:  # database down too: the lease expires and the event is resumed later
                 log.exception("LINE event %s: could not record the failure", row_id)
 
-    async def _failed(self, row_id: int, token: str, attempts: int, exc: Exception) -> None:
+    async def _failed(self, row: InboxRow, token: str, exc: Exception) -> None:
+        row_id, attempts = row.id, row.attempts
         error = mask_pii(f"{type(exc).__name__}: {exc}")  # kept in line_inbox.last_error: no resident words
         permanent = isinstance(exc, LineApiError) and exc.status not in (401, 403)  # auth: fix config, retry
         if permanent or attempts >= self.options.max_attempts:
@@ -329,12 +340,8 @@ class LineWorker:
         await self._db(lambda s: inbox.retry_later(s, row_id, token, delay, error), durable=True)
 
     async def _save(
-        self,
-        row_id: int,
-        token: str,
-        messages: list[dict[str, Any]],
-        also: Callable[[Session], Any] | None = None,
-    ) -> list[dict[str, Any]]:
+        self, row_id: int, token: str, messages: Messages, also: Callable[[Session], Any] | None = None
+    ) -> Messages:
         """Save the answer (and any side effect, in the same transaction) before sending it."""
 
         def work(session: Session) -> bool:
@@ -347,166 +354,18 @@ class LineWorker:
         await self._fenced(work)
         return messages
 
-    async def _answer(self, event: LineEvent, row_id: int, token: str) -> list[dict[str, Any]]:
-        user_id = event.user_id
-        if not user_id or (event.raw.get("source") or {}).get("type", "user") != "user":
-            return []  # groups and rooms are not served
-        pseudonym = self._chat.sender_key(CHANNEL, user_id)
-        if event.type == "follow":
-            texts = lm.follow_greeting(self._contact)
-            return await self._save(
-                row_id,
-                token,
-                lm.text_messages(texts, lm.menu_quick_reply()),
-                lambda s: inbox.remember_user(s, pseudonym, user_id, follow=True),
-            )
-        if event.type == "unfollow":
-            until = utcnow() + timedelta(days=self.options.retention_days)
-            await self._db(lambda s: inbox.mark_unfollowed(s, pseudonym, user_id, until))
-            return []
-        await self._db(lambda s: inbox.remember_user(s, pseudonym, user_id))
-        wait = self._limiter.check(pseudonym) if event.type in ("message", "postback") else 0.0
-        if wait:  # a flood: no Rasa, no storage; the resident is told once per flood
-            if pseudonym in self._told_to_wait:
-                return []
-            if len(self._told_to_wait) > 10_000:  # bounded like the limiter itself
-                self._told_to_wait.clear()
-            self._told_to_wait.add(pseudonym)
-            return await self._save(row_id, token, lm.text_messages([lm.rate_limited_reply(wait)]))
-        self._told_to_wait.discard(pseudonym)
-        if event.type == "postback":
-            return await self._postback(event, pseudonym, row_id, token)
-        if event.type != "message":
-            return []
-        kind = event.message_type
-        if kind == "sticker":
-            return await self._save(
-                row_id, token, lm.text_messages([lm.STICKER_REPLY], lm.menu_quick_reply())
-            )
-        if kind == "text":
-            return await self._chat_turn(row_id, token, user_id, str(event.message.get("text") or ""), {})
-        if kind == "location":
-            msg = event.message
-            address = str(msg.get("address") or msg.get("title") or "").strip()
-            location = {"lat": msg.get("latitude"), "lon": msg.get("longitude"), "address": address}
-            return await self._chat_turn(
-                row_id, token, user_id, address or "[位置情報]", {"location": location}
-            )
-        if kind == "image":
-            return await self._image(event, pseudonym, row_id, token)
-        return await self._save(
-            row_id, token, lm.text_messages([lm.UNSUPPORTED_REPLY], lm.menu_quick_reply())
-        )
-
-    async def _chat_turn(
-        self, row_id: int, token: str, user_id: str, text: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        pseudonym = self._chat.sender_key(CHANNEL, user_id)
-        try:
-            result = await self._chat.handle(CHANNEL, user_id, text, {"sender_ref": pseudonym, **metadata})
-        except ChatInputError as exc:
-            return await self._save(row_id, token, lm.text_messages([str(exc)]))
-        messages = lm.result_messages(result.replies, result.faq_id, result.link)
-        return await self._save(row_id, token, messages)
-
-    async def _image(self, event: LineEvent, pseudonym: str, row_id: int, token: str) -> list[dict[str, Any]]:
-        if self._photos is None or not event.message_id:
-            return await self._save(row_id, token, lm.text_messages([lm.PHOTO_FAILED_REPLY]))
-        try:
-            data, content_type = await self._sender.get_content(event.message_id)
-        except LineApiError:  # gone (404) or refused: ask the resident to send it again
-            log.warning("LINE event %s: image content unavailable", row_id)
-            return await self._save(row_id, token, lm.text_messages([lm.PHOTO_FAILED_REPLY]))
-        photos = self._photos
-        try:
-            stored = await anyio.to_thread.run_sync(
-                lambda: photos.store_photo(data, content_type, owner=pseudonym)
-            )
-        except (ValueError, RuntimeError) as exc:  # refusal (Japanese message) or store unavailable
-            message = getattr(exc, "message_ja", None) or str(exc)
-            if not isinstance(exc, ValueError):  # the photo was fine but could not be written (disk full…)
-                error = exc
-                await anyio.to_thread.run_sync(lambda: _alert_photo_store(self._factory, error))
-            return await self._save(row_id, token, lm.text_messages([message]))
-        assert event.user_id is not None
-        return await self._chat_turn(
-            row_id, token, event.user_id, "[写真]", {"photo_ids": [_photo_id(stored)]}
-        )
-
-    async def _postback(
-        self, event: LineEvent, pseudonym: str, row_id: int, token: str
-    ) -> list[dict[str, Any]]:
-        data = lm.decode_postback(event.postback_data)
-        if data.get("a") == "fb":
-            helpful = data.get("v") == "1"
-            faq_id = data.get("faq") or None
-            text = lm.FEEDBACK_THANKS_YES if helpful else lm.FEEDBACK_THANKS_NO
-            quick = None if helpful else lm.menu_quick_reply()
-            return await self._save(
-                row_id,
-                token,
-                lm.text_messages([text], quick),
-                lambda s: conversations.add_feedback(
-                    s, channel=CHANNEL, sender=pseudonym, faq_id=faq_id, helpful=helpful
-                ),
-            )
-        if data.get("a") == "say" and data.get("t"):
-            assert event.user_id is not None
-            return await self._chat_turn(row_id, token, event.user_id, data["t"], {})
-        return []
-
     # Housekeeping -------------------------------------------------------------------------------------------
 
     def housekeeping(self) -> None:
         """Forget finished inbox rows, and residents who unfollowed longer ago than the retention period."""
         with transaction(self._factory) as session:
             inbox.purge_finished(session, utcnow() - timedelta(days=self.options.keep_done_days))
-            for pseudonym in inbox.due_for_deletion(session):
-                forget_resident(session, pseudonym)
-
-
-def forget_resident(session: Session, pseudonym: str) -> None:
-    """Delete what madoguchi keeps about one LINE resident (LINE id, conversation, feedback, preferences,
-    reminder subscriptions)."""
-    inbox.forget_user(session, pseudonym)
-    for model in (Message, Feedback, Preference):
-        session.execute(delete(model).where(model.sender == pseudonym))
-    _forget_reminders(session, pseudonym)
-    log.info("LINE resident %s forgotten after the retention period", pseudonym[:12])
-
-
-def _forget_reminders(session: Session, pseudonym: str) -> None:
-    try:
-        from bot.storage.citydata import ReminderDelivery, ReminderSubscription
-    except ImportError:  # the city-data concern is not installed
-        return
-    mine = select(ReminderSubscription.id).where(ReminderSubscription.sender == pseudonym)
-    session.execute(delete(ReminderDelivery).where(ReminderDelivery.subscription_id.in_(mine)))
-    session.execute(delete(ReminderSubscription).where(ReminderSubscription.sender == pseudonym))
-
-
-def _alert_photo_store(factory: sessionmaker[Session], exc: Exception) -> None:
-    """Tell staff (dashboard alert) that a LINE photo could not be stored; the resident goes on without it."""
-    from bot.reports.service import record_staff_alert
-
-    record_staff_alert(
-        factory,
-        "photo_store_unavailable",
-        "写真を保存できませんでした(ディスクの空き・権限を確認してください)",
-        {"error": str(exc)[:300], "channel": CHANNEL},
-    )
-
-
-def _photo_sink(settings: Any) -> PhotoSink | None:
-    try:
-        from bot.reports.photos import PhotoStore
-    except ImportError:  # the reports concern not installed
-        return None
-    return PhotoStore.from_settings(settings)
+            for resident_key in inbox.due_for_deletion(session):
+                forget_resident(session, resident_key)
 
 
 def build_worker(
-    settings: Any, factory: sessionmaker[Session], chat: ChatService, options: LineOptions | None = None
+    settings: Settings, factory: sessionmaker[Session], chat: ChatService, options: LineOptions | None = None
 ) -> tuple[LineWorker, LineClient] | None:
     """The inbox worker and its LINE client, or None when no access token is configured (events are stored,
     not answered, and an error says why)."""
@@ -516,54 +375,8 @@ def build_worker(
             log.error("LINE_CHANNEL_ACCESS_TOKEN is not set: LINE events are stored but not answered")
         return None
     options = options or LineOptions.from_settings(settings)
-    sender = LineClient(
+    line_client = LineClient(
         access_token, settings.line_api_base_url, settings.line_data_api_base_url, options.policy
     )
-    return LineWorker(factory, chat, sender, _photo_sink(settings), options, settings.contact), sender
-
-
-def install(app: FastAPI) -> None:
-    """Mount the LINE webhook; run the inbox worker in this process (`line_worker=inline`) or wake the separate
-    worker process (`line_worker=process`, see bot/line/process.py)."""
-    settings = app.state.settings
-    factory = app.state.session_factory
-    app.state.line_options = LineOptions.from_settings(settings)  # tests may tune it before start-up
-    line_inbox = LineInbox(factory, lambda user_id: app.state.chat.sender_key(CHANNEL, user_id))
-    app.state.line_inbox = line_inbox
-    handler = WebhookHandler(lambda: settings.line_channel_secret.get_secret_value(), line_inbox.accept)
-    app.include_router(make_router(handler))  # the documented route (OpenAPI)
-    app.add_middleware(
-        WebhookFastPath, handler=handler
-    )  # serves it ahead of the other middleware and routing
-
-    async def start(app: FastAPI) -> None:
-        if settings.line_channel_secret.get_secret_value():
-            try:
-                await anyio.to_thread.run_sync(line_inbox.warm_up)
-            except Exception as exc:  # database down at start: webhooks answer 503 until it is back
-                log.warning("LINE inbox warm-up failed (%s); continuing", type(exc).__name__)
-        if settings.line_worker == "process":
-            from bot.line.process import UdpWaker
-
-            app.state.line_waker = line_inbox.wake = UdpWaker(settings.line_worker_port)
-            return
-        built = build_worker(settings, factory, app.state.chat, app.state.line_options)
-        if built is None:
-            return
-        worker, sender = built
-        app.state.line_worker = worker
-        app.state.line_sender = sender
-        line_inbox.wake = worker.intake
-        worker.start()
-
-    async def stop(app: FastAPI) -> None:
-        worker = getattr(app.state, "line_worker", None)
-        if worker is not None:
-            await worker.stop()
-            await app.state.line_sender.aclose()
-        waker = getattr(app.state, "line_waker", None)
-        if waker is not None:
-            waker.close()
-
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    photos = PhotoStore.from_settings(settings)
+    return LineWorker(factory, chat, line_client, photos, options, settings.contact), line_client

@@ -1,7 +1,9 @@
 """The REST channel the madoguchi gateway talks to: ``POST /webhooks/madoguchi/webhook``.
 
 Request: ``{"sender": str, "message": str, "metadata": {...}}`` (``metadata`` optional; it is stored on the
-``UserUttered`` event, so actions read it as ``tracker.latest_message["metadata"]``).
+``UserUttered`` event, so actions read it as ``tracker.latest_message["metadata"]``). ``sender`` is the
+resident_key (the gateway's pseudonym of the resident, never the raw resident_id); Rasa calls it the
+conversation's ``sender_id``. The other end of this contract is ``bot.rasa.RasaClient``.
 
 Response: ``{"messages": [<rasa bot messages>], "intent": {"name": str | null, "confidence": float}}`` where the
 intent is the one Rasa recorded for *this* message (matched by message id, so a reminder or another turn that
@@ -49,16 +51,16 @@ class MadoguchiInput(RestInput):
             body = request.json
             if not isinstance(body, dict):
                 return response.json({"error": "body must be a JSON object"}, status=400)
-            sender_id = body.get("sender")
+            resident_key = body.get("sender")
             text = body.get("message")
-            if not isinstance(sender_id, str) or not sender_id or not isinstance(text, str):
+            if not isinstance(resident_key, str) or not resident_key or not isinstance(text, str):
                 return response.json({"error": "'sender' and 'message' must be strings"}, status=400)
 
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text,
                 collector,
-                sender_id,
+                resident_key,
                 input_channel=self.name(),
                 metadata=self.get_metadata(request),
             )
@@ -66,19 +68,19 @@ class MadoguchiInput(RestInput):
                 await on_new_message(message)
             except Exception:  # the gateway gets what was collected; Rasa logs the rest
                 logger.exception("madoguchi channel: failed to handle a message")
-            intent = await _intent_of(request, sender_id, message.message_id)
+            intent = await _intent_of(request, resident_key, message.message_id)
             return response.json({"messages": collector.messages, "intent": intent})
 
         return webhook
 
 
-async def _intent_of(request: Request, sender_id: str, message_id: str) -> dict[str, Any]:
-    """The intent Rasa recorded for the message ``message_id`` of ``sender_id``."""
+async def _intent_of(request: Request, resident_key: str, message_id: str) -> dict[str, Any]:
+    """The intent Rasa recorded for the message ``message_id`` of the conversation ``resident_key``."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
         return dict(NO_INTENT)
     try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        tracker = await agent.tracker_store.retrieve(resident_key)
     except Exception:
         logger.exception("madoguchi channel: could not read the tracker")
         return dict(NO_INTENT)

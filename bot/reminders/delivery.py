@@ -17,9 +17,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.live_citydata import CITY_TZ, CityData
+from bot.live_citydata import CityData
 from bot.storage import citydata
 from bot.storage.db import transaction, utcnow
+from knowledge.clock import CITY_TZ
 from knowledge.dates import format_day
 from knowledge.snowplow import in_season, last_plowed
 

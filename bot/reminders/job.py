@@ -1,7 +1,7 @@
 """Garbage-day and snowplow reminders, pushed over LINE by the gateway every few minutes.
 
 `bot.reminders.delivery.run_reminders` decides who gets what and keeps the sent-log (exactly one push per subscription
-and date); this module adapts the LINE channel's reliable sender to its `Pusher` protocol and schedules it.
+and date); this module adapts the LINE channel's reliable client to its `Pusher` protocol and schedules it.
 Only LINE residents can subscribe (actions/reminders.py); one who unfollowed gets nothing (the run is logged
 failed).
 """
@@ -12,11 +12,12 @@ import logging
 from typing import Any
 
 import anyio
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.live_citydata import CityDataStore, local_now
 from bot.reminders.delivery import ReminderRun, run_reminders
 from bot.run.jobs import Schedule, install_periodic
+from bot.services import services_of
 from bot.storage import line_inbox
 from channels.line.client import LineClient
 
@@ -30,37 +31,36 @@ class NoPushTarget(LookupError):
 
 
 class LinePusher:
-    """`Pusher` over LINE: the subscription's pseudonymous sender ref → LINE user id → push with the retry key."""
+    """`Pusher` over LINE: the subscription's resident_key (its `sender_ref` column) → LINE user id → push with
+    the retry key."""
 
-    def __init__(self, factory: sessionmaker[Session], sender: LineClient) -> None:
+    def __init__(self, factory: sessionmaker[Session], line_client: LineClient) -> None:
         self.factory = factory
-        self.sender = sender
+        self.line_client = line_client
 
-    def _user_id(self, sender_ref: str) -> str | None:
+    def _user_id(self, resident_key: str) -> str | None:
         with self.factory() as session:
-            return line_inbox.push_target(session, sender_ref)
+            return line_inbox.push_target(session, resident_key)
 
-    async def push(self, sender_ref: str, messages: list[dict[str, Any]], retry_key: str) -> None:
-        user_id = await anyio.to_thread.run_sync(lambda: self._user_id(sender_ref))
+    async def push(self, resident_key: str, messages: list[dict[str, Any]], retry_key: str) -> None:
+        user_id = await anyio.to_thread.run_sync(lambda: self._user_id(resident_key))
         if user_id is None:
-            raise NoPushTarget(f"{sender_ref[:12]}… is not a followed LINE resident")
-        await self.sender.push(user_id, messages, retry_key)
+            raise NoPushTarget(f"{resident_key[:12]}… is not a followed LINE resident")
+        await self.line_client.push(user_id, messages, retry_key)
 
 
-async def run_once(app: Any) -> ReminderRun | None:
+async def run_once(app: FastAPI) -> ReminderRun | None:
     """One pass of the reminder job (None when LINE is not configured)."""
-    settings = app.state.settings
+    services = services_of(app)
+    settings = services.settings
     token = settings.line_channel_access_token.get_secret_value()
     if not token:
         return None
-    factory = app.state.session_factory
-    store = getattr(app.state, "city_store", None)
-    if store is None:  # this app's own store: staff imports (datasets revision) are picked up on the next run
-        store = app.state.city_store = CityDataStore(factory, settings.city_data_dir)
-    data = store.get()
-    async with LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url) as sender:
+    factory = services.factory
+    data = services.city_store.get()  # staff imports (datasets revision) are picked up on the next run
+    async with LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url) as line_client:
         report = await run_reminders(
-            local_now(), factory=factory, data=data, pusher=LinePusher(factory, sender)
+            services.clock.now(), factory=factory, data=data, pusher=LinePusher(factory, line_client)
         )
     if report.sent or report.failed:
         log.info(
@@ -69,5 +69,5 @@ async def run_once(app: Any) -> ReminderRun | None:
     return report
 
 
-def install(app: Any) -> None:
+def install(app: FastAPI) -> None:
     install_periodic(app, "reminders", run_once, SCHEDULE)

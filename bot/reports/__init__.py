@@ -1,1 +1,1 @@
-"""Resident reports (通報): the case service, categories, photos, exports and daily upkeep."""
+"""Resident reports (通報): case rules, duplicates, notifications, spool, categories, photos, exports."""

@@ -1,8 +1,9 @@
 """Reports for a date range as CSV (UTF-8 with BOM, opens in Excel) or GeoJSON (opens in QGIS / web maps).
 
-Dates are Japan dates, both ends included. These exports are for staff: the description is kept as the
-resident wrote it unless `mask=True` (then phone numbers, addresses' house numbers etc. are masked).
-The reporter's pseudonym is never exported.
+Dates are city dates (`knowledge.clock`), both ends included. These exports are for staff: the description
+is kept as the resident wrote it unless `mask=True` (then phone numbers, addresses' house numbers etc. are
+masked).
+The resident key (`reports.reporter`) is never exported.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,9 +21,8 @@ from bot.privacy import mask_pii
 from bot.reports.categories import CategoryTable
 from bot.storage import reports as repo
 from bot.storage.reports import Report, ReportPhoto
+from knowledge.clock import city_day_bounds_utc, to_city_time
 
-JST = ZoneInfo("Asia/Tokyo")
-UTC = ZoneInfo("UTC")
 CSV_COLUMNS = (
     "受付番号",
     "受付日時",
@@ -43,17 +42,6 @@ CSV_COLUMNS = (
 )
 
 
-def to_jst(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(JST)
-
-
-def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00 JST, the day after end 00:00 JST) as naive UTC, the way timestamps are stored."""
-    lo = datetime.combine(start, time(0), JST).astimezone(UTC).replace(tzinfo=None)
-    hi = datetime.combine(end + timedelta(days=1), time(0), JST).astimezone(UTC).replace(tzinfo=None)
-    return lo, hi
-
-
 def report_rows(
     session: Session,
     start: date,
@@ -62,7 +50,7 @@ def report_rows(
     department: str | None = None,
     mask: bool = False,
 ) -> list[dict[str, Any]]:
-    lo, hi = utc_range(start, end)
+    lo, hi = city_day_bounds_utc(start, end)
     reports = list(reversed(repo.list_reports(session, start=lo, end=hi, department=department, limit=None)))
     ids = [r.id for r in reports]
     photo_counts: dict[int, int] = {}
@@ -91,8 +79,8 @@ def report_rows(
         rows.append(
             {
                 "case_number": r.case_number,
-                "created_at": to_jst(r.created_at).isoformat(timespec="seconds"),
-                "updated_at": to_jst(r.updated_at).isoformat(timespec="seconds"),
+                "created_at": to_city_time(r.created_at).isoformat(timespec="seconds"),
+                "updated_at": to_city_time(r.updated_at).isoformat(timespec="seconds"),
                 "status": r.status,
                 "category": categories.get(r.category).label,
                 "category_code": r.category,

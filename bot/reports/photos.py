@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps
 
+from bot.settings import Settings
 from bot.storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class PhotoStore:
         self.max_pixels = max_pixels
 
     @classmethod
-    def from_settings(cls, settings) -> PhotoStore:  # type: ignore[no-untyped-def]
+    def from_settings(cls, settings: Settings) -> PhotoStore:
         return cls(
             settings.uploads_dir / "photos",
             max_bytes=settings.photo_max_bytes,
@@ -191,7 +192,7 @@ class PhotoStore:
     ) -> StoredPhoto:
         """Check, clean and store one photo. Raises `PhotoRejected` or `PhotoStoreUnavailable`.
 
-        `owner` (the resident's pseudonym, optional) is recorded so a report only uses its own photos.
+        `owner` (the resident key, optional) is recorded so a report only uses its own photos.
         """
         image, gps = self._decode(data, content_type)
         try:
@@ -248,18 +249,3 @@ class PhotoStore:
     def gps_of(self, photo_id: str) -> tuple[float, float] | None:
         gps = (self.info(photo_id) or {}).get("gps")
         return (float(gps[0]), float(gps[1])) if gps else None
-
-
-def store_photo(
-    data: bytes,
-    content_type: str | None,
-    *,
-    settings=None,  # type: ignore[no-untyped-def]
-    owner: str | None = None,
-) -> StoredPhoto:
-    """`PhotoStore.from_settings(settings).store_photo(...)`; settings default to the process settings."""
-    if settings is None:
-        from bot.settings import load_settings
-
-        settings = load_settings()
-    return PhotoStore.from_settings(settings).store_photo(data, content_type, owner=owner)

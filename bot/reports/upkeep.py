@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reports.categories import load_categories
-from bot.reports.service import LinePushNotifier, replay_spool, retry_pending_notifications
+from bot.reports.notifications import LinePushNotifier, retry_pending_notifications
+from bot.reports.spool import replay_spool
 from bot.run.jobs import Schedule, install_periodic
+from bot.services import services_of
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ class UpkeepOptions:
     interval_s: float = 60.0
 
 
-def run_upkeep(factory: sessionmaker[Session], settings: Any) -> dict[str, int]:
+def run_upkeep(factory: sessionmaker[Session], settings: Settings) -> dict[str, int]:
     """One pass; raises when the database still refuses (the spool stays for the next pass)."""
     categories = load_categories(settings.report_categories_file)
     filed = replay_spool(factory, settings.data_dir / "spool" / "reports", categories)
@@ -37,12 +40,13 @@ def run_upkeep(factory: sessionmaker[Session], settings: Any) -> dict[str, int]:
     return {"filed": len(filed), "notified": notified}
 
 
-def install(app: Any) -> None:
+def install(app: FastAPI) -> None:
     """Run `run_upkeep` in the background for the app's lifetime; `app.state.upkeep_options` tunes it."""
     app.state.upkeep_options = UpkeepOptions()
 
-    async def run(app: Any) -> None:
-        await anyio.to_thread.run_sync(lambda: run_upkeep(app.state.session_factory, app.state.settings))
+    async def run(app: FastAPI) -> None:
+        services = services_of(app)
+        await anyio.to_thread.run_sync(lambda: run_upkeep(services.factory, services.settings))
 
     def schedule() -> Schedule:
         options: UpkeepOptions = app.state.upkeep_options

@@ -12,7 +12,7 @@
   (the case itself is an administrative record and stays);
 * photos uploaded but never attached to a report, after `ORPHAN_PHOTO_DAYS`;
 * residents who unfollowed the LINE account longer ago than `retention_unfollowed_line_days` (30): their LINE
-  user id, conversation, feedback and preferences (`bot.line.worker.forget_resident`);
+  user id, conversation, feedback and preferences (`forget_resident`);
 * Rasa's tracker-store events (raw conversation events, same database or `rasa_tracker.db`) older than
   `retention_messages_days`;
 * console sign-in attempts (staff username and IP address) older than `retention_login_attempts_days` (90),
@@ -38,8 +38,12 @@ from sqlalchemy import Engine, delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.run.jobs import Schedule, install_periodic
+from bot.services import services_of
+from bot.storage import line_inbox
 from bot.storage.accounts import SESSION_IDLE, SESSION_MAX, LoginAttempt, StaffSession
+from bot.storage.citydata import ReminderDelivery, ReminderSubscription
 from bot.storage.db import make_engine, transaction, utcnow
+from bot.storage.line_inbox import LineUser
 from bot.storage.models import Feedback, Message, Preference, Unanswered
 
 log = logging.getLogger(__name__)
@@ -174,12 +178,19 @@ def purge_orphan_photos(factory: sessionmaker[Session], photos_root: Path, now: 
     return removed
 
 
+def forget_resident(session: Session, resident_key: str) -> None:
+    """Delete what madoguchi keeps about one LINE resident (LINE id, conversation, feedback, preferences,
+    reminder subscriptions)."""
+    line_inbox.forget_user(session, resident_key)
+    for model in (Message, Feedback, Preference):
+        session.execute(delete(model).where(model.sender == resident_key))
+    mine = select(ReminderSubscription.id).where(ReminderSubscription.sender == resident_key)
+    session.execute(delete(ReminderDelivery).where(ReminderDelivery.subscription_id.in_(mine)))
+    session.execute(delete(ReminderSubscription).where(ReminderSubscription.sender == resident_key))
+    log.info("LINE resident %s forgotten after the retention period", resident_key[:12])
+
+
 def purge_unfollowed_line_users(factory: sessionmaker[Session], cutoff: datetime, now: datetime) -> int:
-    try:
-        from bot.line.worker import forget_resident
-        from bot.storage.line_inbox import LineUser
-    except ImportError:
-        return 0
     with transaction(factory) as session:
         due = list(
             session.scalars(
@@ -190,8 +201,8 @@ def purge_unfollowed_line_users(factory: sessionmaker[Session], cutoff: datetime
                 )
             )
         )
-        for pseudonym in due:
-            forget_resident(session, pseudonym)
+        for resident_key in due:
+            forget_resident(session, resident_key)
     return len(due)
 
 
@@ -273,6 +284,7 @@ def install(app: Any) -> None:
     """Run retention daily in the gateway (first run `FIRST_RUN_DELAY_S` after start-up)."""
 
     async def run(app: Any) -> None:
-        await anyio.to_thread.run_sync(lambda: run_retention(app.state.session_factory, app.state.settings))
+        services = services_of(app)
+        await anyio.to_thread.run_sync(lambda: run_retention(services.factory, services.settings))
 
     install_periodic(app, "retention", run, lambda: Schedule(FIRST_RUN_DELAY_S, INTERVAL_S, retry_s=RETRY_S))

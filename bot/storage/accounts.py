@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,23 +23,50 @@ MAX_FAILURES_PER_IP = 20  # an office behind one NAT address shares this budget
 SESSION_IDLE = timedelta(hours=2)
 SESSION_MAX = timedelta(hours=12)
 
+
+class PasswordPolicy:
+    """How staff passwords are hashed and checked: argon2 with the library's default cost, or the cheap
+    parameters tests pass (``PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))``).
+    Build one per process and pass it as ``policy=`` to `create_user`, `set_password` and `check_password`."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Verified against when the user does not exist, so timing does not reveal which names exist."""
+        return self.hasher.hash("not-a-real-password-0f3a")
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def matches(self, stored: str | None, password: str) -> bool:
+        """Whether ``password`` fits the stored hash; the same work when there is none (``None``)."""
+        try:
+            self.hasher.verify(stored if stored is not None else self._dummy, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return stored is not None
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self.hasher.check_needs_rehash(stored)
+
+
+# Transitional: the policy used when a caller passes none. Only `use_hasher` changes it (tests/support/admin.py
+# and the browser tests, which also read `_hasher` to restore it); both go once the admin console and the CLI
+# pass their own policy.
 _hasher = PasswordHasher()
-_dummy_hash: dict[int, str] = {}
+_fallback = PasswordPolicy(_hasher)
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
-    """Swap the argon2 parameters (tests use cheap ones; production keeps the library defaults)."""
-    global _hasher
-    _hasher = hasher
-    _dummy_hash.clear()
+    """Transitional: swap the argon2 parameters of callers that pass no policy (tests use cheap ones)."""
+    global _hasher, _fallback
+    _hasher, _fallback = hasher, PasswordPolicy(hasher)
 
 
-def _dummy() -> str:
-    """Verified against when the user does not exist, so timing does not reveal which names exist."""
-    key = id(_hasher)
-    if key not in _dummy_hash:
-        _dummy_hash[key] = _hasher.hash("not-a-real-password-0f3a")
-    return _dummy_hash[key]
+def _policy(policy: PasswordPolicy | None) -> PasswordPolicy:
+    return policy if policy is not None else _fallback
 
 
 class StaffUser(Base):
@@ -96,10 +124,6 @@ class AuditLog(Base):
 # --- users -------------------------------------------------------------------------------------------
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None."""
     if len(password) < 10:
@@ -110,7 +134,13 @@ def password_problem(password: str) -> str | None:
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, display_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    *,
+    policy: PasswordPolicy | None = None,
 ) -> StaffUser:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
@@ -124,7 +154,7 @@ def create_user(
         raise ValueError(problem)
     user = StaffUser(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=_policy(policy).hash(password),
         role=role,
         display_name=display_name or username,
     )
@@ -141,25 +171,28 @@ def list_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
 
-def set_password(session: Session, user: StaffUser, password: str) -> None:
+def set_password(
+    session: Session, user: StaffUser, password: str, *, policy: PasswordPolicy | None = None
+) -> None:
     problem = password_problem(password)
     if problem:
         raise ValueError(problem)
-    user.password_hash = hash_password(password)
+    user.password_hash = _policy(policy).hash(password)
     end_sessions(session, user.id)
 
 
-def check_password(session: Session, username: str, password: str) -> StaffUser | None:
+def check_password(
+    session: Session, username: str, password: str, *, policy: PasswordPolicy | None = None
+) -> StaffUser | None:
     """The active user whose password matches, else None (constant work either way)."""
+    passwords = _policy(policy)
     user = get_user(session, username)
-    try:
-        _hasher.verify(user.password_hash if user else _dummy(), password)
-    except (VerificationError, InvalidHashError):
+    if not passwords.matches(user.password_hash if user else None, password):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
     return user
 
 

@@ -38,6 +38,7 @@ def entry_from_dict(data: dict) -> FaqEntry:
             values[key] = None
     values["alt_questions"] = list(values["alt_questions"] or [])
     values["keywords"] = list(values["keywords"] or [])
+    values["translations"] = dict(values["translations"] or {})
     for key in ("category", "department", "url", "answer_en", "answer_easy"):
         values[key] = values[key] or ""
     return FaqEntry(**values)

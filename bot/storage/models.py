@@ -23,6 +23,7 @@ class FaqRow(Base):
     keywords: Mapped[list] = mapped_column(default=list)
     answer_en: Mapped[str] = mapped_column(Text, default="")
     answer_easy: Mapped[str] = mapped_column(Text, default="")
+    translations: Mapped[dict] = mapped_column(default=dict)  # answer_<lang> other than answer_en
     valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

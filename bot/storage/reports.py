@@ -1,5 +1,5 @@
 """Resident reports (通報): cases, their photos, every status change, the yearly case-number sequence, and
-alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports.service`."""
+alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
     update,
 )
@@ -48,7 +49,7 @@ class Report(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     address_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=RECEIVED, index=True)
-    reporter: Mapped[str] = mapped_column(String(64), index=True)  # pseudonym, never a raw LINE id
+    reporter: Mapped[str] = mapped_column(String(64), index=True)  # resident key, never a raw LINE id
     reporter_ref: Mapped[str] = mapped_column(String(128), default="")  # opaque, for pushes
     channel: Mapped[str] = mapped_column(String(16), default="web")
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
@@ -161,10 +162,11 @@ def latest_note(session: Session, report_id: int) -> str:
     )
 
 
-def by_reporter(session: Session, reporter: str, limit: int = 5) -> list[Report]:
+def by_resident_key(session: Session, resident_key: str, limit: int = 5) -> list[Report]:
+    """A resident's newest reports (the `reporter` column holds the resident key)."""
     return list(
         session.scalars(
-            select(Report).where(Report.reporter == reporter).order_by(Report.id.desc()).limit(limit)
+            select(Report).where(Report.reporter == resident_key).order_by(Report.id.desc()).limit(limit)
         )
     )
 
@@ -205,8 +207,6 @@ def add_alert(session: Session, kind: str, message: str, details: dict | None = 
 
 def open_alert_counts(session: Session) -> dict[str, int]:
     """Unresolved staff alerts per kind (for the admin dashboard)."""
-    from sqlalchemy import func
-
     rows = session.execute(
         select(StaffAlert.kind, func.count())
         .where(StaffAlert.resolved_at.is_(None))

@@ -1,7 +1,7 @@
 """Build Messaging API message objects within LINE's limits.
 
 Messages are built with the SDK's models (so field names follow the real API) and handed on as JSON-ready
-dicts: the sender posts them and the inbox can store them.
+dicts: the client (client.py) posts them and the inbox can store them.
 """
 
 from __future__ import annotations

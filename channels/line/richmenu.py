@@ -105,12 +105,16 @@ def render_image(definition: dict[str, Any], font_path: str | None = None) -> tu
 
 
 async def upload(
-    sender: LineClient, definition: dict[str, Any], image: bytes, content_type: str, make_default: bool = True
+    line_client: LineClient,
+    definition: dict[str, Any],
+    image: bytes,
+    content_type: str,
+    make_default: bool = True,
 ) -> str:
     """Create the menu, upload its image, and (by default) make it every friend's menu; returns its id."""
     validate(definition)
-    rich_menu_id = await sender.create_rich_menu(definition)
-    await sender.upload_rich_menu_image(rich_menu_id, image, content_type)
+    rich_menu_id = await line_client.create_rich_menu(definition)
+    await line_client.upload_rich_menu_image(rich_menu_id, image, content_type)
     if make_default:
-        await sender.set_default_rich_menu(rich_menu_id)
+        await line_client.set_default_rich_menu(rich_menu_id)
     return rich_menu_id

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable
 
 from knowledge.normalize import katakana_to_hiragana
-from knowledge.reading import reading as default_reading
 
 __all__ = ["MAX_TEXT", "Segment", "segments"]
 
@@ -29,8 +28,9 @@ _HIRAGANA = re.compile(r"^[\u3041-\u309fー]+$")
 Segment = dict[str, str | None]
 
 
-def segments(text: str, read: Callable[[str], str] = default_reading) -> list[Segment]:
-    """``[{"text": ..., "reading": ...|None}]``; joining the texts gives back ``text`` exactly."""
+def segments(text: str, read: Callable[[str], str]) -> list[Segment]:
+    """``[{"text": ..., "reading": ...|None}]``; joining the texts gives back ``text`` exactly. ``read`` gives a
+    phrase's hiragana reading (`knowledge.reading.Reader.read`)."""
     out: list[Segment] = []
     for match in _PHRASE.finditer(text[:MAX_TEXT]):
         phrase = match.group(0)

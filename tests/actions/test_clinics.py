@@ -17,7 +17,7 @@ def test_next_sunday_lists_only_that_day(tmp_path: Path) -> None:
     others = {c.name for d in roster.days() if d != sunday[0].day for c in roster.on(d)} - {
         c.name for c in sunday
     }
-    text, messages, _ = env.run(ActionHolidayClinic(), "今度の日曜の当番医は？")
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "今度の日曜の当番医は？")
     assert "9月20日（日）の休日当番医です" in text
     for clinic in sunday:
         assert clinic.name in text and clinic.phone in text
@@ -28,20 +28,20 @@ def test_next_sunday_lists_only_that_day(tmp_path: Path) -> None:
 
 def test_finished_duty_is_not_offered(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 20, 18, 0))  # Sunday, after every duty ended
-    text, _, _ = env.run(ActionHolidayClinic(), "今日の当番医")
+    text, _, _ = env.run(ActionHolidayClinic(env.rt), "今日の当番医")
     assert "受付時間は終了しました" in text
     assert "次の当番医は9月21日（月）です" in text  # 敬老の日
 
 
 def test_weekday_has_no_duty(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 9, 0))
-    text, _, _ = env.run(ActionHolidayClinic(), "明日やってる休日当番医")
+    text, _, _ = env.run(ActionHolidayClinic(env.rt), "明日やってる休日当番医")
     assert "9月17日（木）は休日当番医の指定がありません" in text
     assert "次の当番医は9月20日（日）です" in text
 
 
 def test_year_end_lists_every_day(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 12, 1, 9, 0))
-    text, _, _ = env.run(ActionHolidayClinic(), "年末年始の当番医")
+    text, _, _ = env.run(ActionHolidayClinic(env.rt), "年末年始の当番医")
     for day in ("12月29日（火）", "12月31日（木）", "1月1日（金）", "1月3日（日）"):
         assert f"【{day}】" in text

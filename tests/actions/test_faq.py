@@ -13,8 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.faq import STRICT_OOS_CONFIDENCE, ActionHumanContact, ActionSearchFaq, is_english
-from actions.runtime import runtime
+from actions.faq import STRICT_OOS_CONFIDENCE, ActionHumanContact, ActionSearchFaq
 from bot.storage.models import Unanswered
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit, SearchOutcome
@@ -50,10 +49,8 @@ class ScriptedSearcher:
 
 
 def env_with(tmp_path: Path, decision: str) -> tuple[CityEnv, ScriptedSearcher]:
-    env = make_env(tmp_path, datetime(2026, 11, 23, 10, 0))
     searcher = ScriptedSearcher(decision)
-    runtime().searcher = searcher  # type: ignore[assignment]
-    return env, searcher
+    return make_env(tmp_path, datetime(2026, 11, 23, 10, 0), searcher=searcher), searcher
 
 
 def unanswered(env: CityEnv) -> list[Unanswered]:
@@ -63,7 +60,7 @@ def unanswered(env: CityEnv) -> list[Unanswered]:
 
 def test_confident_match_answers_with_the_entry_and_its_link(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "answer")
-    text, messages, _ = env.run(ActionSearchFaq(), "住民票ってどこでもらえる？", intent="nlu_fallback")
+    text, messages, _ = env.run(ActionSearchFaq(env.rt), "住民票ってどこでもらえる？", intent="nlu_fallback")
     assert text == ENTRY.answer
     assert metas(messages) == [
         {"faq_id": "cert-001", "kind": "faq", "link": {"label": "詳しくはこちら", "url": ENTRY.url}}
@@ -75,13 +72,15 @@ def test_validity_windows_are_judged_on_the_city_date(tmp_path: Path) -> None:
     # the city clock of these tests is 2026-11-23 10:00 Japan time (MADOGUCHI_CLOCK in rehearsals), whatever
     # the server's own date or time zone
     env, searcher = env_with(tmp_path, "answer")
-    env.run(ActionSearchFaq(), "住民票ってどこでもらえる？", intent="nlu_fallback")
+    env.run(ActionSearchFaq(env.rt), "住民票ってどこでもらえる？", intent="nlu_fallback")
     assert searcher.calls[0]["today"] == date(2026, 11, 23)
 
 
 def test_close_candidates_offer_choices_and_a_person_and_are_logged(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "choose")
-    text, messages, _ = env.run(ActionSearchFaq(), "証明書がほしい 090-1234-5678", intent="ask_certificate")
+    text, messages, _ = env.run(
+        ActionSearchFaq(env.rt), "証明書がほしい 090-1234-5678", intent="ask_city_service"
+    )
     assert "どれに近いですか？" in text
     titles = [b["title"] for m in messages for b in (m.get("buttons") or [])]
     assert len(titles) == 4 and titles[-1] == "担当者に問い合わせたい"
@@ -94,7 +93,7 @@ def test_close_candidates_offer_choices_and_a_person_and_are_logged(tmp_path: Pa
 def test_no_reliable_match_says_so_gives_the_counter_and_logs(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "unknown")
     text, messages, _ = env.run(
-        ActionSearchFaq(), "市役所の屋上で花火をしてもいいですか", intent="nlu_fallback"
+        ActionSearchFaq(env.rt), "市役所の屋上で花火をしてもいいですか", intent="nlu_fallback"
     )
     assert "確実にお答えできる情報が見つかりませんでした" in text
     assert env.settings.contact_phone in text
@@ -105,7 +104,9 @@ def test_no_reliable_match_says_so_gives_the_counter_and_logs(tmp_path: Path) ->
 
 def test_english_question_gets_english_framing(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "unknown")
-    text, _, _ = env.run(ActionSearchFaq(), "Where can I get a residence certificate?", intent="nlu_fallback")
+    text, _, _ = env.run(
+        ActionSearchFaq(env.rt), "Where can I get a residence certificate?", intent="nlu_fallback"
+    )
     assert text.startswith("Sorry, I could not find a reliable answer")
 
 
@@ -116,7 +117,7 @@ def test_english_question_gets_english_framing(tmp_path: Path) -> None:
         ("out_of_scope", STRICT_OOS_CONFIDENCE, True),
         ("out_of_scope", 0.59, False),  # DIET unsure: a long procedural question, searched normally
         ("nlu_fallback", 0.55, False),
-        ("ask_certificate", 0.99, False),
+        ("ask_city_service", 0.99, False),
     ],
 )
 def test_strict_bar_only_when_nlu_is_sure_the_message_is_off_topic(
@@ -129,13 +130,13 @@ def test_strict_bar_only_when_nlu_is_sure_the_message_is_off_topic(
         "entities": [], "metadata": {"channel": "web"}}, events=[], paused=False, followup_action=None,
         active_loop={}, latest_action_name=None,
     )  # fmt: skip
-    asyncio.run(ActionSearchFaq().run(CollectingDispatcher(), tracker, {}))
+    asyncio.run(ActionSearchFaq(env.rt).run(CollectingDispatcher(), tracker, {}))
     assert searcher.calls == [{"text": "年金の切り替え", "strict": strict, "today": date(2026, 11, 23)}]
 
 
 def test_human_contact_gives_the_counter(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "unknown")
-    text, messages, _ = env.run(ActionHumanContact(), "人と話したい", intent="request_human")
+    text, messages, _ = env.run(ActionHumanContact(env.rt), "人と話したい", intent="request_human")
     assert env.settings.contact_counter in text and env.settings.contact_phone in text
     assert metas(messages) == [{"kind": "human"}]
 
@@ -152,32 +153,18 @@ def test_an_area_typed_after_the_area_question_is_answered_by_its_topic(tmp_path
     env, searcher = env_with(tmp_path, "unknown")
     garbage_asked = "お住まいの地区を教えてください。次の中から選ぶか、町名を送ってください。"
     history = _asked("明日は燃えるごみの日ですか", garbage_asked, "本町です")
-    text, _, _ = env.run(ActionSearchFaq(), "本町です", intent="nlu_fallback", history=history)
+    text, _, _ = env.run(ActionSearchFaq(env.rt), "本町です", intent="nlu_fallback", history=history)
     assert "中央地区のごみ収集日です" in text and "明日11月24日（火）" in text  # 本町 is in 中央地区
     assert env.slots["garbage_area"] == "中央地区" and searcher.calls == []
 
     snow_asked = "除雪の状況を調べる地区を教えてください。"
     history = _asked("除雪はまだですか", snow_asked, "山手地区")
-    text, _, _ = env.run(ActionSearchFaq(), "山手地区", intent="nlu_fallback", history=history)
+    text, _, _ = env.run(ActionSearchFaq(env.rt), "山手地区", intent="nlu_fallback", history=history)
     assert "現在は除雪期間外です" in text and searcher.calls == []  # 23 November: the snow action answered
 
     # Not right after an area question, or not an area: the FAQ search as usual.
     history = _asked("こんにちは", "こんにちは。市の「まどぐち」です。", "本町です")
-    env.run(ActionSearchFaq(), "本町です", intent="nlu_fallback", history=history)
+    env.run(ActionSearchFaq(env.rt), "本町です", intent="nlu_fallback", history=history)
     history = _asked("明日は燃えるごみの日ですか", garbage_asked, "粗大ごみの料金")
-    env.run(ActionSearchFaq(), "粗大ごみの料金", intent="nlu_fallback", history=history)
+    env.run(ActionSearchFaq(env.rt), "粗大ごみの料金", intent="nlu_fallback", history=history)
     assert [c["text"] for c in searcher.calls] == ["本町です", "粗大ごみの料金"]
-
-
-@pytest.mark.parametrize(
-    ("text", "english"),
-    [
-        ("Where can I get a residence certificate?", True),
-        ("garbage day", True),
-        ("asdfghjkl", False),  # a keyboard mash gets the Japanese reply
-        ("juminhyo", False),  # one romanised word
-        ("住民票をください please", False),  # mostly Japanese
-    ],
-)
-def test_english_detection(text: str, english: bool) -> None:
-    assert is_english(text) is english

@@ -14,22 +14,22 @@ SAT_BEFORE_HOLIDAYS = datetime(2026, 9, 19, 10, 0)  # Mon 21 敬老の日, Tue 2
 
 def test_area_is_asked_once_then_remembered(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
-    text, messages, events = env.run(ActionGarbageDay(), "明日のごみは？")
+    text, messages, events = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" in text
     assert {"title": "中央地区", "payload": "中央地区のごみの日"} in buttons(messages)
     assert metas(messages) == [{"kind": "garbage"}]
 
-    text, _, events = env.run(ActionGarbageDay(), "中央地区のごみの日")
+    text, _, events = env.run(ActionGarbageDay(env.rt), "中央地区のごみの日")
     assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "中央地区"} in events
     assert "中央地区" in text
     with env.factory() as session:
         assert conversations.get_preference(session, "web-resident-1", "garbage_area") == "中央地区"
 
     # Same conversation (slot) and a new one (stored preference only): no question asked again.
-    text, _, _ = env.run(ActionGarbageDay(), "明日のごみは？")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" not in text and "中央地区" in text
     env.slots.clear()
-    text, _, events = env.run(ActionGarbageDay(), "明日のごみは？")
+    text, _, events = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" not in text and "中央地区" in text
     assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "中央地区"} in events
 
@@ -44,49 +44,49 @@ def test_a_bare_area_answers_the_question_that_asked_for_it(tmp_path: Path) -> N
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "中央地区"},
     ]
-    text, _, _ = env.run(ActionGarbageDay(), "中央地区", history=asked)
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "中央地区", history=asked)
     assert "明日9月20日（日）は収集がありません" in text and "今日" not in text  # about tomorrow, as asked
     assert "次の収集は9月24日（木）の「燃やすごみ」です" in text
     # Not right after the area question: the area alone gets today and tomorrow.
     unrelated = [asked[0], {"event": "bot", "text": "ほかにご用件があればどうぞ。"}, asked[-1]]
-    text, _, _ = env.run(ActionGarbageDay(), "中央地区", history=unrelated)
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "中央地区", history=unrelated)
     assert "今日9月19日（土）は収集がありません" in text
 
 
 def test_change_area(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
-    env.run(ActionGarbageDay(), "さくらがおかのごみの日")
+    env.run(ActionGarbageDay(env.rt), "さくらがおかのごみの日")
     assert env.slots["garbage_area"] == "桜ケ丘地区"
-    text, _, _ = env.run(ActionGarbageDay(), "地区を変更")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "地区を変更")
     assert "地区を教えてください" in text and env.slots["garbage_area"] is None
     with env.factory() as session:
         assert not conversations.get_preference(session, "web-resident-1", "garbage_area")
-    env.run(ActionGarbageDay(), "川原町です")
+    env.run(ActionGarbageDay(env.rt), "川原町です")
     assert env.slots["garbage_area"] == "川原地区"
 
 
 def test_tomorrow_on_saturday_before_holiday_monday(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
     env.slots["garbage_area"] = "中央地区"
-    text, _, _ = env.run(ActionGarbageDay(), "明日は何ごみの日？")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "明日は何ごみの日？")
     assert "明日9月20日（日）は収集がありません" in text
     # Monday is a holiday (the city does not collect on holidays); Thursday is the next collection.
     assert "次の収集は9月24日（木）の「燃やすごみ」です" in text
-    text, _, _ = env.run(ActionGarbageDay(), "あさってのごみは？")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "あさってのごみは？")
     assert "9月21日（月）は祝日のため、収集はありません" in text
 
 
 def test_category_question_gives_next_date(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
     env.slots["garbage_area"] = "中央地区"
-    text, _, _ = env.run(ActionGarbageDay(), "燃えないごみはいつ？")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "燃えないごみはいつ？")
     assert "中央地区の次の「燃やさないごみ」は10月14日（水）です（第2水曜日）" in text
 
 
 def test_year_end(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 12, 20, 9, 0))
     env.slots["garbage_area"] = "中央地区"
-    text, _, _ = env.run(ActionGarbageDay(), "年末年始のごみ収集は")
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "年末年始のごみ収集は")
     assert "12月31日（木）は年末年始の休止期間のため、収集はありません" in text
     assert "12月29日（火）は「プラスチック容器包装」の日です" in text
 
@@ -94,7 +94,7 @@ def test_year_end(tmp_path: Path) -> None:
 def test_item_with_area_gives_next_collection(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
     env.slots["garbage_area"] = "中央地区"
-    text, messages, _ = env.run(ActionGarbageItem(), "ぺっとぼとるはどうやって捨てる？")
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぺっとぼとるはどうやって捨てる？")
     assert "「ペットボトル」は「ペットボトル」です" in text
     assert "キャップとラベルを外し" in text
     # 水4: the 4th Wednesday of September (23rd) is 秋分の日, so the next one is in October.
@@ -104,7 +104,7 @@ def test_item_with_area_gives_next_collection(tmp_path: Path) -> None:
 
 def test_item_unknown_falls_back_honestly(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
-    text, messages, _ = env.run(ActionGarbageItem(), "ふにゃほげは何ごみ？")
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ふにゃほげは何ごみ？")
     assert "見つかりませんでした" in text
     assert "https://www.city.midorino.example/kurashi/gomi/" in text
     assert env.settings.contact_phone in text
@@ -113,6 +113,6 @@ def test_item_unknown_falls_back_honestly(tmp_path: Path) -> None:
 
 def test_item_ambiguous_offers_choices(tmp_path: Path) -> None:
     env: CityEnv = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
-    text, messages, _ = env.run(ActionGarbageItem(), "ぼとる")
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
     assert "どれのことでしょうか" in text
     assert all(b["payload"].endswith("は何ごみ？") for b in buttons(messages))

@@ -9,16 +9,16 @@ from actions.reminders import ActionSubscribeReminder, ActionUnsubscribeReminder
 from bot.storage import citydata
 from tests.support.citydata import make_env
 
-LINE = {"channel": "line", "sender_ref": "ref-123"}
+LINE = {"channel": "line", "resident_key": "ref-123"}
 
 
 def test_subscribe_and_unsubscribe_on_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0))
-    text, _, _ = env.run(ActionSubscribeReminder(), "ごみの日を通知して", metadata=LINE)
+    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して", metadata=LINE)
     assert "地区を教えてください" in text
-    text, _, _ = env.run(ActionSubscribeReminder(), "中央地区で通知して", metadata=LINE)
+    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "中央地区で通知して", metadata=LINE)
     assert "通知を登録しました。中央地区のごみ収集日の前日の夕方にお知らせします" in text
-    text, _, _ = env.run(ActionSubscribeReminder(), "除雪を通知して", metadata=LINE)  # area remembered
+    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "除雪を通知して", metadata=LINE)  # area remembered
     assert "中央地区の除雪車が通過したときに" in text
     with env.factory() as session:
         subs = citydata.active_subscriptions(session, "garbage") + citydata.active_subscriptions(
@@ -27,15 +27,15 @@ def test_subscribe_and_unsubscribe_on_line(tmp_path: Path) -> None:
         assert {(s.kind, s.area, s.sender_ref) for s in subs} == {
             ("garbage", "中央地区", "ref-123"), ("snowplow", "中央地区", "ref-123"),
         }  # fmt: skip
-    text, _, _ = env.run(ActionUnsubscribeReminder(), "通知を停止", metadata=LINE)
+    text, _, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
     assert "通知を停止しました" in text
-    text, _, _ = env.run(ActionUnsubscribeReminder(), "通知を停止", metadata=LINE)
+    text, _, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
     assert "登録されている通知はありません" in text
 
 
 def test_web_is_told_to_use_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0))
-    text, _, _ = env.run(ActionSubscribeReminder(), "ごみの日を通知して")
+    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して")
     assert "LINE" in text
     with env.factory() as session:
         assert citydata.active_subscriptions(session, "garbage") == []

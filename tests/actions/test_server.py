@@ -1,30 +1,43 @@
-"""actions.server: the city-data store of the action server follows `MADOGUCHI_CLOCK`."""
+"""actions.server: every action of the domain is served by instance, and the runtime's city clock follows
+`MADOGUCHI_CLOCK`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
-from actions.server import city_store
-from bot.live_citydata import local_now
+import yaml
+
+from actions.runtime import Runtime
+from actions.server import make_executor, served_actions
 from bot.settings import load_settings
+from knowledge.clock import CityClock
+from tests.support.citydata import DEMO_DIR, UnknownSearcher, make_env
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _runtime(tmp_path: Path, **overrides: object) -> SimpleNamespace:
+def _runtime(tmp_path: Path, **overrides: object) -> Runtime:
     settings = load_settings(data_dir=tmp_path / "var", env="test", city_data_dir=DEMO_DIR, **overrides)
-    return SimpleNamespace(settings=settings, factory=None)
+    return Runtime.assemble(settings, None, UnknownSearcher())  # type: ignore[arg-type]
 
 
-def test_fixed_clock_is_the_stores_now(tmp_path: Path) -> None:
-    store = city_store(_runtime(tmp_path, clock="2027-01-09T10:00"))  # type: ignore[arg-type]
-    assert store.now() == datetime(2027, 1, 9, 10, 0)
-    assert store.now() == store.now()  # it stands still
-    assert store.get().garbage.areas()  # and the city data loads as usual
+def test_fixed_clock_is_the_runtimes_now(tmp_path: Path) -> None:
+    rt = _runtime(tmp_path, clock="2027-01-09T10:00")
+    assert rt.clock.now() == datetime(2027, 1, 9, 10, 0)
+    assert rt.clock.now() == rt.clock.now()  # it stands still
+    assert rt.city().garbage.areas()  # and the city data loads as usual
 
 
-def test_without_clock_the_store_uses_the_city_time(tmp_path: Path) -> None:
-    store = city_store(_runtime(tmp_path))  # type: ignore[arg-type]
-    assert abs(store.now() - local_now()) < timedelta(seconds=5)
+def test_without_clock_the_runtime_uses_the_city_time(tmp_path: Path) -> None:
+    rt = _runtime(tmp_path)
+    assert abs(rt.clock.now() - CityClock().now()) < timedelta(seconds=5)
+
+
+def test_every_custom_action_of_the_domain_is_served_with_the_runtime(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 11, 23, 10, 0))
+    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    actions = served_actions(env.rt)
+    assert sorted(a.name() for a in actions) == sorted(domain["actions"])
+    assert all(getattr(a, "rt", None) is env.rt for a in actions)
+    assert sorted(make_executor(env.rt).actions) == sorted(domain["actions"])

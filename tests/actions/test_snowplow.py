@@ -16,7 +16,7 @@ TOKEN = "test-snowplow-token"
 
 def test_posted_position_marks_area_plowed(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), snowplow_token=TOKEN)
-    text, messages, _ = env.run(ActionSnowplow(), "桜ケ丘は除雪されましたか")
+    text, messages, _ = env.run(ActionSnowplow(env.rt), "桜ケ丘は除雪されましたか")
     assert "この24時間に除雪車が通過した記録はまだありません" in text
     assert "0120-000-724" in text
     assert metas(messages)[0]["kind"] == "snowplow"
@@ -31,21 +31,21 @@ def test_posted_position_marks_area_plowed(tmp_path: Path) -> None:
         )
         assert ok.status_code == 200 and ok.json() == {"received": 1, "stored": 1}
 
-    text, _, _ = env.run(ActionSnowplow(), "桜ケ丘は除雪されましたか")
+    text, _, _ = env.run(ActionSnowplow(env.rt), "桜ケ丘は除雪されましたか")
     assert "桜ケ丘地区は、今日 5時20分ごろに除雪車が通過しました" in text
     # Another area is still unplowed.
-    text, _, _ = env.run(ActionSnowplow(), "川原地区の除雪は？")
+    text, _, _ = env.run(ActionSnowplow(env.rt), "川原地区の除雪は？")
     assert "記録はまだありません" in text
 
 
 def test_remembered_area_and_out_of_season(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0))
-    text, _, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    text, _, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "地区を教えてください" in text
     env.slots["garbage_area"] = "北町地区"
-    text, _, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    text, _, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "北町地区では" in text
-    env.clock.now = datetime(2026, 7, 1, 12, 0)
-    text, messages, _ = env.run(ActionSnowplow(), "除雪車来た？")
+    env.at(datetime(2026, 7, 1, 12, 0))
+    text, messages, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "除雪期間外です" in text and "12月1日〜3月31日" in text
     assert metas(messages)[0]["kind"] == "snowplow"

@@ -97,7 +97,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     previous = accounts._hasher
     accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     app = create_app(settings)
-    with transaction(app.state.session_factory) as session:
+    with transaction(app.state.services.factory) as session:
         for role in ("admin", "editor", "viewer"):
             accounts.create_user(session, role, PASSWORD, role, display_name=f"テスト{role}")
         faq_repo.seed_if_empty(session, SEED)
@@ -152,7 +152,7 @@ def _chat_path_searcher(console: Console) -> Any:
     from bot.live_search import LiveSearcher
     from knowledge.embedders import make_embedder
 
-    searcher = LiveSearcher(console.app.state.session_factory, make_embedder("hashing"))
+    searcher = LiveSearcher(console.app.state.services.factory, make_embedder("hashing"))
     searcher.warm_up()
     return searcher
 
@@ -202,7 +202,7 @@ def test_editor_creates_edits_and_reverts_an_faq(console: Console, browser: Any)
 
     page.click("ol.history li:first-child button:has-text('この変更を取り消す')")
     page.wait_for_url("**/admin/faq/bicycle?saved=1")
-    with console.app.state.session_factory() as session:
+    with console.app.state.services.factory() as session:
         assert faq_repo.get_entry(session, "bicycle").answer == "市内の自転車販売店で登録できます。"
     assert page.inner_text("ol.history li:first-child .tag") == "元に戻す"
     page.context.close()
@@ -232,7 +232,7 @@ def test_cluster_becomes_a_new_faq_in_two_clicks(console: Console, browser: Any)
     page.click("button:has-text('保存する')")  # click 2
     page.wait_for_url("**/admin/faq/*?saved=1")
     faq_id = page.url.split("/admin/faq/")[1].split("?")[0]
-    with console.app.state.session_factory() as session:
+    with console.app.state.services.factory() as session:
         entry = faq_repo.get_entry(session, faq_id)
         assert entry is not None and sorted([entry.question, *entry.alt_questions]) == sorted(SIMILAR)
         statuses = {u.text: u.status for u in conversations.list_unanswered(session, status=None)}

@@ -341,7 +341,7 @@ def test_ask_a_question_and_see_the_answer_with_link_and_feedback(page: Any, sta
 
     from bot.storage.models import Feedback
 
-    with stack.app.state.session_factory() as session:
+    with stack.app.state.services.factory() as session:
         rows = session.scalars(select(Feedback).where(Feedback.faq_id == "juminhyo-001")).all()
     assert rows and rows[-1].helpful is True and rows[-1].sender.startswith("web-")
     assert page.errors == []

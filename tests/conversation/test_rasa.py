@@ -50,11 +50,11 @@ HELD_OUT = [
     ("greet", "おはようございます。ちょっと聞いてもいい？"),
     ("goodbye", "ではこれで失礼します"),
     ("thanks", "ご丁寧にどうもありがとう"),
-    ("ask_certificate", "戸籍謄本はどこでもらえる？"),
-    ("ask_certificate", "印鑑証明ってコンビニでとれますか"),
-    ("ask_certificate", "国民健康保険の手続きを知りたい"),
-    ("ask_certificate", "犬を飼い始めたら何をすればいい"),
-    ("ask_certificate", "避難所の場所を知りたい"),
+    ("ask_city_service", "戸籍謄本はどこでもらえる？"),
+    ("ask_city_service", "印鑑証明ってコンビニでとれますか"),
+    ("ask_city_service", "国民健康保険の手続きを知りたい"),
+    ("ask_city_service", "犬を飼い始めたら何をすればいい"),
+    ("ask_city_service", "避難所の場所を知りたい"),
     ("ask_garbage_day", "明日って燃えるごみ出せる？"),
     ("ask_garbage_day", "緑町のゴミの収集日を教えて"),
     ("ask_garbage_day", "あしたなにごみ"),
@@ -83,7 +83,7 @@ MIN_HELD_OUT_ACCURACY = 0.9
 GIBBERISH = ["ふにゃほげ", "asdfgh", "🙂🙂🙂", "もにゃもにゃ", "qwertyuiop", "ｈｊｋｌ", "あｓｄｆ", "ぬるぽ"]
 NOT_A_TOPIC = {"nlu_fallback", "out_of_scope"}
 
-# Generic city questions must reach the FAQ search: ask_certificate or nlu_fallback, never a special action.
+# Generic city questions must reach the FAQ search: ask_city_service or nlu_fallback, never a special action.
 FAQ_BOUND = [
     "固定資産税の口座振替をしたい",
     "子どもの予防接種はどこで受けられる",
@@ -92,7 +92,7 @@ FAQ_BOUND = [
     "水道の引っ越し手続き",
     "大雨のときの避難場所",
 ]
-FAQ_INTENTS = {"ask_certificate", "nlu_fallback"}
+FAQ_INTENTS = {"ask_city_service", "nlu_fallback"}
 
 # Short greetings must survive the nonsense training (DIET tends to flip them).
 GREETINGS = [("greet", "こんにちは"), ("greet", "こんばんは"), ("greet", "hello"), ("thanks", "ありがとう")]

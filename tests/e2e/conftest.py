@@ -1,7 +1,7 @@
 """The whole stack started by the real launcher (`madoguchi up`) on free ports, driven over HTTP.
 
 One stack for the whole session (Rasa alone takes 30–60 s of CPU to start). Its LINE channel talks to a
-loopback fake of the LINE Messaging API (`tests/support/fake_line.py`) that lives as long as the stack,
+loopback fake of the LINE Messaging API (`channels/line/fake.py`) that lives as long as the stack,
 and its action server answers at a fixed local time (`MADOGUCHI_CLOCK` = `CLOCK`), so the date-dependent
 answers of the demo city (knowledge/data/city) are known in advance.
 """
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.run.devstack import StackError, StackProcess, start_stack
+from channels.line.fake import FakeLine
 from tests.e2e.stack_support import ACCESS_TOKEN, CHANNEL_SECRET, CLOCK, SNOWPLOW_TOKEN, wait_line_idle
-from tests.support.fake_line import FakeLine
 
 Stack = StackProcess
 

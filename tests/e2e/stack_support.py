@@ -14,13 +14,13 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.privacy import pseudonym
+from bot import privacy
 from bot.run.devstack import StackProcess
 from bot.settings import load_settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.line_inbox import PENDING, PROCESSING, LineInboxRow
 from channels.line.client import retry_key
-from tests.support.fake_line import FakeLine, signed_headers, webhook_body
+from channels.line.fake import FakeLine, signed_headers, webhook_body
 
 CHANNEL_SECRET = "e2e-channel-secret"
 ACCESS_TOKEN = "e2e-access-token"
@@ -48,9 +48,9 @@ def stack_db(stack: StackProcess) -> Iterator[Session]:
         engine.dispose()
 
 
-def sender_key(stack: StackProcess, channel: str, sender_id: str) -> str:
-    """The pseudonym the stack stores a resident under."""
-    return pseudonym(stack.env["MADOGUCHI_SECRET_KEY"], channel, sender_id)
+def resident_key(stack: StackProcess, channel: str, resident_id: str) -> str:
+    """The resident_key the stack stores a resident under."""
+    return privacy.resident_key(stack.env["MADOGUCHI_SECRET_KEY"], channel, resident_id)
 
 
 def unfinished_line_events(stack: StackProcess) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from bot.storage.line_inbox import DONE, LineInboxRow
 from bot.storage.models import FaqRow, Message
 from channels.line.client import retry_key
+from channels.line.fake import FakeLine, text_event, webhook_body
 from channels.line.signature import sign
 from tests.e2e.conftest import Stack
 from tests.e2e.stack_support import (
@@ -29,12 +30,11 @@ from tests.e2e.stack_support import (
     deliveries_for,
     new_line_user,
     post_webhook,
-    sender_key,
+    resident_key,
     stack_db,
     texts_of,
     wait_line_idle,
 )
-from tests.support.fake_line import FakeLine, text_event, webhook_body
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ QUESTIONS = [
 
 
 def _stored_messages(stack: Stack, users: list[str], direction: str) -> int:
-    keys = [sender_key(stack, "line", u) for u in users]
+    keys = [resident_key(stack, "line", u) for u in users]
     with stack_db(stack) as session:
         return (
             session.scalar(
@@ -85,7 +85,7 @@ def test_signed_text_event_gets_the_faq_answer(stack: Stack, line: FakeLine) -> 
     with stack_db(stack) as session:
         out = session.scalars(
             select(Message).where(
-                Message.sender == sender_key(stack, "line", user), Message.direction == "out"
+                Message.sender == resident_key(stack, "line", user), Message.direction == "out"
             )
         ).all()
         assert len(out) == 1 and out[0].faq_id and out[0].faq_id.startswith("cert-"), out

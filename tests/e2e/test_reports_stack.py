@@ -15,16 +15,16 @@ from bot.reports.photos import PhotoStore
 from bot.run.devstack import MADOGUCHI
 from bot.settings import REPO_ROOT, load_settings
 from bot.storage.reports import Report, ReportEvent, ReportPhoto
+from channels.line.fake import FakeLine, event, text_event
 from tests.e2e.conftest import Stack
 from tests.e2e.stack_support import (
     assert_no_metadata,
     converse,
     jpeg_with_gps,
     new_line_user,
-    sender_key,
+    resident_key,
     stack_db,
 )
-from tests.support.fake_line import FakeLine, event, text_event
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -79,7 +79,7 @@ def _staff_client(stack: Stack) -> httpx.Client:
 
 def test_line_report_with_photo_and_location_then_status_pushed(stack: Stack, line: FakeLine) -> None:
     user = new_line_user()
-    reporter = sender_key(stack, "line", user)
+    reporter = resident_key(stack, "line", user)
     # The photo was taken about 300 m from where the resident then says the hole is.
     photo_id = str(uuid.uuid4().int)[:18]
     line.contents[photo_id] = (jpeg_with_gps(39.7040, 140.1050), "image/jpeg")
@@ -137,7 +137,7 @@ def test_line_report_with_photo_and_location_then_status_pushed(stack: Stack, li
 
 def test_widget_report_with_uploaded_jpeg(stack: Stack) -> None:
     sender = f"widget-{uuid.uuid4().hex[:8]}"
-    reporter = sender_key(stack, "web", sender)
+    reporter = resident_key(stack, "web", sender)
 
     def say(text: str, **metadata: object) -> dict:
         response = stack.chat(sender, text, **({"metadata": metadata} if metadata else {}))

@@ -1,5 +1,5 @@
-"""Fixtures for the fault-injection tests (helpers in fault_support.py; the fake LINE API is the channel
-tests' tests/support/fake_line.py)."""
+"""Fixtures for the fault-injection tests (helpers in fault_support.py; the fake LINE API is
+channels/line/fake.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1] / "channels" / "line"))
 
 from fault_support import ACCESS_TOKEN, PrivateCluster, pg_bindir  # noqa: E402
 
-from tests.support.fake_line import FakeLine  # noqa: E402
+from channels.line.fake import FakeLine  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from bot.chat import ChatService
 from bot.run.launcher import free_port
 from bot.settings import load_settings
 from channels.line.client import RetryPolicy
-from tests.support.fake_line import FakeLine
+from channels.line.fake import FakeLine
 
 CHANNEL_SECRET = "fault-channel-secret"
 ACCESS_TOKEN = "fault-access-token"
@@ -184,7 +184,7 @@ def gateway_app(data_dir: Path, db_url: str, fake: FakeLine, rasa: StubRasa, **e
         }
     )
     app = create_app(settings)
-    app.state.chat = ChatService(app.state.session_factory, rasa, SECRET_KEY)  # type: ignore[arg-type]
+    app.state.services.chat = ChatService(app.state.services.factory, rasa, SECRET_KEY)  # type: ignore[arg-type]
     options = app.state.line_options
     options.policy = FAST
     options.poll_s = 0.1

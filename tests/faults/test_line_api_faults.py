@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.storage.line_inbox import LineInboxRow
 from channels.line import messages as lm
 from channels.line.client import LineClient, RetryPolicy, retry_key
-from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
+from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
 
 STALE_MS = 120_000  # older than a reply token lives: answered by push
 
@@ -59,7 +59,7 @@ def test_burst_through_500_429_and_hangs_is_delivered_exactly_once(
         )
         assert settled, len(fake_line.delivered)
         time.sleep(1.5)  # a hung call that LINE would still accept late has had time to land
-        with app.state.session_factory() as session:
+        with app.state.services.factory() as session:
             statuses = Counter(session.scalars(select(LineInboxRow.status)))
     assert statuses == {"done": len(events)}
     delivered = Counter(fake_line.delivered_texts())

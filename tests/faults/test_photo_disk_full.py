@@ -20,12 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import reports as report_actions
-from actions.runtime import Runtime, install
+from actions.runtime import Runtime
 from bot.reports import photos
 from bot.reports.photos import MSG_UNAVAILABLE, PhotoStore
 from bot.storage import reports as repo
 from bot.storage.reports import Report, ReportPhoto, StaffAlert
-from tests.support.fake_line import FakeLine, event, signed_headers, text_event, webhook_body
+from channels.line.fake import FakeLine, event, signed_headers, text_event, webhook_body
 
 FULL_ID = "f" * 32
 
@@ -48,7 +48,7 @@ def jpeg() -> bytes:
     return buf.getvalue()
 
 
-def submit(sender: str, channel: str, photos_slot: object) -> str:
+def submit(rt: Runtime, sender: str, channel: str, photos_slot: object) -> str:
     """The report form's last step, as the action server runs it."""
     tracker = Tracker(
         sender_id=sender,
@@ -67,12 +67,12 @@ def submit(sender: str, channel: str, photos_slot: object) -> str:
         latest_action_name="action_listen",
     )
     dispatcher = CollectingDispatcher()
-    asyncio.run(report_actions.ActionSubmitReport().run(dispatcher, tracker, {}))
+    asyncio.run(report_actions.ActionSubmitReport(rt).run(dispatcher, tracker, {}))
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
 def alerts(app) -> list[StaffAlert]:  # type: ignore[no-untyped-def]
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         return list(session.scalars(select(StaffAlert)))
 
 
@@ -80,8 +80,8 @@ def test_web_upload_on_a_full_disk_then_report_without_photo(
     tmp_path: Path, fake_line: FakeLine, disk_full
 ) -> None:  # type: ignore[no-untyped-def]
     app = gateway_app(tmp_path / "var", "", fake_line, StubRasa())
-    settings = app.state.settings
-    install(Runtime(settings=settings, factory=app.state.session_factory, searcher=None))  # type: ignore[arg-type]
+    settings = app.state.services.settings
+    rt = Runtime.assemble(settings, app.state.services.factory, None)  # type: ignore[arg-type]
     disk_full(PhotoStore.from_settings(settings))
     with TestClient(app) as client:
         upload = client.post(
@@ -91,9 +91,9 @@ def test_web_upload_on_a_full_disk_then_report_without_photo(
         )
         assert upload.status_code == 503
         assert upload.json()["detail"] == MSG_UNAVAILABLE  # the resident is told, and may go on without it
-        said = submit("web-resident", "web", "skip")
+        said = submit(rt, "web-resident", "web", "skip")
     assert "通報を受け付けました" in said and "受付番号: R-" in said
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         report = session.scalars(select(Report)).one()
         assert report.description == "道路に穴があいています"
         assert session.scalars(select(ReportPhoto)).all() == []
@@ -107,8 +107,8 @@ def test_line_photo_on_a_full_disk_alerts_staff_and_tells_the_resident(
 ) -> None:  # type: ignore[no-untyped-def]
     rasa = StubRasa()
     app = gateway_app(tmp_path / "var", "", fake_line, rasa)
-    settings = app.state.settings
-    install(Runtime(settings=settings, factory=app.state.session_factory, searcher=None))  # type: ignore[arg-type]
+    settings = app.state.services.settings
+    rt = Runtime.assemble(settings, app.state.services.factory, None)  # type: ignore[arg-type]
     disk_full(PhotoStore.from_settings(settings))
     fake_line.contents["7001"] = (jpeg(), "image/jpeg")
     user = "U" + "7" * 32
@@ -123,12 +123,12 @@ def test_line_photo_on_a_full_disk_alerts_staff_and_tells_the_resident(
             )
             assert response.status_code == 200
         assert fake_line.wait_for(lambda f: len(f.delivered) == 2, 15)
-        pseudonym = app.state.chat.sender_key("line", user)
+        pseudonym = app.state.services.chat.resident_key("line", user)
     assert fake_line.delivered_texts() == [MSG_UNAVAILABLE, "answer: 写真なしで"]
     assert [c["text"] for c in rasa.calls] == ["写真なしで"]  # no photo id ever reached the form
     [alert] = alerts(app)
     assert alert.kind == "photo_store_unavailable" and alert.details["channel"] == "line"
-    said = submit(pseudonym, "line", "skip")  # the form goes on and the report is saved without the photo
+    said = submit(rt, pseudonym, "line", "skip")  # the form goes on and the report is saved without the photo
     assert "受付番号: R-" in said
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         assert session.scalars(select(Report.channel)).all() == ["line"]

@@ -30,13 +30,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions import reports as report_actions
-from actions.runtime import Runtime, install
+from actions.runtime import Runtime
 from bot.storage.db import make_engine, session_factory
 from bot.storage.line_inbox import LineInboxRow
 from bot.storage.models import Message
 from bot.storage.reports import Report
 from channels.line.client import RetryPolicy
-from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
+from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -85,7 +85,7 @@ def _report(server: LiveServer, i: int) -> tuple[int, str | None]:
     return response.status_code, None
 
 
-def _spooled_report_turn(sender: str) -> str:
+def _spooled_report_turn(rt: Runtime, sender: str) -> str:
     """The report form's last step (the action server's code, in-process) while the database is down."""
     tracker = Tracker(
         sender_id=sender,
@@ -104,7 +104,7 @@ def _spooled_report_turn(sender: str) -> str:
         latest_action_name="action_listen",
     )
     dispatcher = CollectingDispatcher()
-    asyncio.run(report_actions.ActionSubmitReport().run(dispatcher, tracker, {}))
+    asyncio.run(report_actions.ActionSubmitReport(rt).run(dispatcher, tracker, {}))
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
@@ -115,7 +115,7 @@ def test_postgres_restart_loses_nothing_and_answers_once(
     app = gateway_app(tmp_path / "var", private_pg.url, fake_line, rasa)
     events = [text_event(f"u{u}-質問{k}", f"U{u:032d}") for k in range(PER_USER) for u in range(USERS)]
     action_engine = make_engine(private_pg.url)
-    install(Runtime(settings=app.state.settings, factory=session_factory(action_engine), searcher=None))  # type: ignore[arg-type]
+    rt = Runtime.assemble(app.state.services.settings, session_factory(action_engine), None)  # type: ignore[arg-type]
     accepted: list[str] = []
     reports: list[tuple[int, str | None]] = []
     spool_answers: list[str] = []
@@ -145,7 +145,7 @@ def test_postgres_restart_loses_nothing_and_answers_once(
             private_pg.restart()  # every connection cut mid-load
             time.sleep(1.0)
             private_pg.stop()  # and a real outage
-            spool_answers.append(_spooled_report_turn("web-spool-1"))
+            spool_answers.append(_spooled_report_turn(rt, "web-spool-1"))
             time.sleep(1.5)
             private_pg.start()
             time.sleep(1.0)
@@ -155,7 +155,7 @@ def test_postgres_restart_loses_nothing_and_answers_once(
 
         # Recovers by itself: every accepted event answered once, the spooled report filed, new work flows.
         def settled() -> bool:
-            with app.state.session_factory() as session:
+            with app.state.services.factory() as session:
                 done = session.scalar(
                     select(func.count()).select_from(LineInboxRow).where(LineInboxRow.status == "done")
                 )
@@ -176,7 +176,7 @@ def test_postgres_restart_loses_nothing_and_answers_once(
 
     action_engine.dispose()
     assert sorted(accepted) == sorted(e["webhookEventId"] for e in events)
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         statuses = Counter(session.scalars(select(LineInboxRow.status)))
         stored_in = Counter(session.scalars(select(Message.text).where(Message.direction == "in")))
         case_numbers = set(session.scalars(select(Report.case_number)))

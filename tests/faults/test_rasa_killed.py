@@ -21,8 +21,8 @@ from sqlalchemy import text
 
 from bot.chat import UNAVAILABLE
 from bot.run.devstack import StackError, StackProcess, start_stack
+from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
 from tests.e2e.stack_support import stack_db
-from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 

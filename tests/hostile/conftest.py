@@ -34,4 +34,4 @@ def gateway_client(tmp_path: Path) -> Iterator[TestClient]:
     app = make_gateway(gateway_settings(tmp_path / "var"))
     with TestClient(app) as client:
         yield client
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()

@@ -61,8 +61,8 @@ def make_gateway(settings: Settings, rasa: Any | None = None) -> FastAPI:
     from bot.app import create_app
 
     app = create_app(settings)
-    app.state.chat = ChatService(
-        app.state.session_factory, rasa or EchoRasa(), settings.secret_key.get_secret_value()
+    app.state.services.chat = ChatService(
+        app.state.services.factory, rasa or EchoRasa(), settings.secret_key.get_secret_value()
     )
     return app
 
@@ -73,9 +73,9 @@ def seed_reports(app: FastAPI, count: int) -> list[str]:
     from bot.reports.service import ReportDraft, submit_report
     from bot.storage.db import transaction
 
-    table = load_categories(app.state.settings.report_categories_file)
+    table = load_categories(app.state.services.settings.report_categories_file)
     numbers = []
-    with transaction(app.state.session_factory) as session:
+    with transaction(app.state.services.factory) as session:
         for i in range(count):
             draft = ReportDraft(
                 category="road_damage",

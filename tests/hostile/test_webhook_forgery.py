@@ -40,7 +40,7 @@ LIMIT = 5  # chat_rate_per_minute in these tests: 5 per sender, 4 x 5 per addres
 
 
 def table_counts(app: FastAPI) -> dict[str, int]:
-    with app.state.engine.connect() as conn:
+    with app.state.services.engine.connect() as conn:
         return {
             t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
             for t in metadata.sorted_tables
@@ -179,7 +179,7 @@ def gateway(tmp_path: Path) -> Iterator[tuple[FastAPI, EchoRasa]]:
     rasa = EchoRasa()
     app = make_gateway(gateway_settings(tmp_path / "var", chat_rate_per_minute=LIMIT), rasa)
     yield app, rasa
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
 
 
 def test_a_thousand_forged_or_malformed_webhooks_are_refused_and_store_nothing(
@@ -210,7 +210,7 @@ def test_one_bad_event_among_good_ones_is_skipped_not_stored(gateway: tuple[Fast
     body = body_of(bad, good)
     with TestClient(app) as client:
         assert client.post("/line/webhook", content=body, headers=signed(body)).status_code == 200
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         stored = session.scalars(select(LineInboxRow.event_id)).all()
     assert stored == [good["webhookEventId"]]
 
@@ -377,7 +377,7 @@ def test_line_flood_from_one_resident_is_answered_once_with_a_japanese_notice(
             assert client.post("/line/webhook", content=body, headers=signed(body)).status_code == 200
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            with app.state.session_factory() as session:
+            with app.state.services.factory() as session:
                 done = session.scalar(
                     select(func.count()).select_from(LineInboxRow).where(LineInboxRow.status == "done")
                 )

@@ -1,10 +1,18 @@
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.normalize import Normalizer, is_kana_only, is_latin, katakana_to_hiragana, load_synonyms
+from knowledge.normalize import (
+    Normalizer,
+    is_english,
+    is_kana_only,
+    is_latin,
+    katakana_to_hiragana,
+    load_synonyms,
+)
 
 N = Normalizer()
 
@@ -41,6 +49,20 @@ def test_script_detection() -> None:
     assert not is_kana_only("住民票")
     assert is_latin("residence card?")
     assert not is_latin("住民票 card")
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Where can I get a residence certificate?", True),
+        ("garbage day", True),
+        ("asdfghjkl", False),  # a keyboard mash
+        ("juminhyo", False),  # one romanised word
+        ("住民票をください please", False),  # mostly Japanese
+    ],
+)
+def test_english_detection(text: str, english: bool) -> None:
+    assert is_english(text) is english
 
 
 def test_synonyms_apply_without_double_expansion(tmp_path: Path) -> None:

@@ -1,4 +1,6 @@
-from knowledge.reading import Reader, reading
+from knowledge.reading import Reader
+
+reading = Reader().read
 
 
 def test_reading_is_hiragana() -> None:

@@ -48,4 +48,4 @@ def make_gateway(tmp_path: Path, line_api: HTTPServer):  # type: ignore[no-untyp
 
     yield make
     for app in apps:
-        app.state.engine.dispose()
+        app.state.services.engine.dispose()

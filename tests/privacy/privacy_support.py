@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionSearchFaq
 from actions.runtime import Runtime
-from actions.runtime import install as install_runtime
 from bot.chat import ChatService
 from bot.settings import Settings, load_settings
 from knowledge.search import SearchOutcome
@@ -39,6 +38,7 @@ class ActionRasa:
     def __init__(self, fail: bool = False) -> None:
         self.received: list[dict[str, Any]] = []
         self.fail = fail
+        self.rt: Runtime | None = None  # the action server's runtime, set by `gateway_with`
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
         self.received.append({"sender": sender, "text": text, "metadata": metadata})
@@ -52,7 +52,8 @@ class ActionRasa:
             events=[], paused=False, followup_action=None, active_loop={}, latest_action_name=None,
         )  # fmt: skip
         dispatcher = CollectingDispatcher()
-        await ActionSearchFaq().run(dispatcher, tracker, {})
+        assert self.rt is not None, "build the gateway with gateway_with()"
+        await ActionSearchFaq(self.rt).run(dispatcher, tracker, {})
         messages = [{"text": f"「{text}」について確認します。"}, *dispatcher.messages]
         return {"messages": messages, "intent": {"name": "nlu_fallback", "confidence": 0.3}}
 
@@ -82,8 +83,9 @@ def gateway_with(settings: Settings, rasa: ActionRasa) -> FastAPI:
     from bot.app import create_app
 
     app = create_app(settings)
-    app.state.chat = ChatService(app.state.session_factory, rasa, settings.secret_key.get_secret_value())
+    app.state.services.chat = ChatService(
+        app.state.services.factory, rasa, settings.secret_key.get_secret_value()
+    )
     app.state.line_options.poll_s = 0.05
-    runtime = Runtime(settings=settings, factory=app.state.session_factory, searcher=NothingFound())  # type: ignore[arg-type]
-    install_runtime(runtime)
+    rasa.rt = Runtime.assemble(settings, app.state.services.factory, NothingFound())
     return app

@@ -131,7 +131,7 @@ def assert_masked(stored: str) -> None:
 
 
 def rows(app: FastAPI, model: Any) -> list[Any]:
-    with app.state.session_factory() as session:
+    with app.state.services.factory() as session:
         return list(session.scalars(select(model).order_by(*model.__table__.primary_key.columns)))
 
 
@@ -178,7 +178,7 @@ def _post_line(client: TestClient, *events: dict[str, Any]) -> None:
 def _wait_finished(app: FastAPI, count: int) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        with app.state.session_factory() as session:
+        with app.state.services.factory() as session:
             finished = session.scalar(
                 select(func.count())
                 .select_from(LineInboxRow)
@@ -193,7 +193,7 @@ def _wait_finished(app: FastAPI, count: int) -> None:
 def _every_stored_value(app: FastAPI) -> dict[str, list[str]]:
     """Every cell of every table, as text, per `table.column`."""
     found: dict[str, list[str]] = {}
-    with app.state.engine.connect() as conn:
+    with app.state.services.engine.connect() as conn:
         for table in metadata.sorted_tables:
             for row in conn.execute(select(table)).mappings():
                 for column, value in row.items():
@@ -273,4 +273,4 @@ def test_rasa_hears_a_pseudonym_never_the_line_id(make_gateway) -> None:  # type
         _wait_finished(app, 1)
     (call,) = rasa.received
     assert call["sender"].startswith("line-") and len(call["sender"]) == len("line-") + 32
-    assert call["metadata"]["sender_ref"] == call["sender"] and user_id not in json.dumps(call)
+    assert call["metadata"]["resident_key"] == call["sender"] and user_id not in json.dumps(call)

@@ -303,7 +303,7 @@ def test_the_gateway_runs_retention_on_its_own(tmp_path: Path, monkeypatch: pyte
     )  # production: 5 minutes after start, then daily
     settings = privacy_settings(tmp_path)
     app = create_app(settings)
-    factory = app.state.session_factory
+    factory = app.state.services.factory
     now = utcnow()
     with transaction(factory) as s:
         s.add_all([message("web-old", ago(now, 200)), message("web-new", ago(now, 1))])
@@ -313,7 +313,7 @@ def test_the_gateway_runs_retention_on_its_own(tmp_path: Path, monkeypatch: pyte
         while count(factory, Message) == 2 and time.monotonic() < deadline:
             time.sleep(0.05)
     assert [m.sender for m in _messages(factory)] == ["web-new"]
-    app.state.engine.dispose()
+    app.state.services.engine.dispose()
 
 
 def _messages(factory: sessionmaker[Session]) -> list[Message]:

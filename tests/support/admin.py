@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.services import services_of
 from bot.settings import Settings, load_settings
 from bot.storage import accounts, faq_repo
 from bot.storage.db import migrate, transaction
@@ -49,7 +50,7 @@ SEED = [
 
 
 def create_users(app: FastAPI) -> None:
-    with transaction(app.state.session_factory) as session:
+    with transaction(services_of(app).factory) as session:
         for role in ROLES:
             accounts.create_user(session, role, PASSWORD, role)
         faq_repo.seed_if_empty(session, SEED)

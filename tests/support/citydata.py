@@ -1,4 +1,4 @@
-"""Helpers for the city-data action tests: a runtime on a migrated SQLite file, a fixed clock, a turn runner."""
+"""Helpers for the action tests: a runtime on a migrated SQLite file with a fixed city clock, a turn runner."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.runtime import Runtime, install
-from bot.live_citydata import CityDataStore, install_store
+from actions.runtime import FaqSearcher, Runtime
 from bot.settings import Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
+from knowledge.clock import CityClock
+from knowledge.search import SearchOutcome
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
 
@@ -23,9 +24,7 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
 class UnknownSearcher:
     """The FAQ searcher as seen by the garbage fallback: never confident."""
 
-    def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> Any:
-        from knowledge.search import SearchOutcome
-
+    def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> SearchOutcome:
         return SearchOutcome(decision="unknown", hits=[], reason="test")
 
     def entry(self, faq_id: str) -> None:
@@ -33,19 +32,21 @@ class UnknownSearcher:
 
 
 @dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class CityEnv:
-    settings: Settings
-    factory: sessionmaker[Session]
-    clock: Clock
+    rt: Runtime
     slots: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.rt.settings
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        return self.rt.factory
+
+    def at(self, moment: datetime) -> None:
+        """Set the city clock of the following turns to ``moment`` (naive city time)."""
+        self.rt.clock = CityClock(moment)
 
     def run(
         self,
@@ -75,17 +76,17 @@ class CityEnv:
         return visible, dispatcher.messages, events
 
 
-def make_env(tmp_path: Path, now: datetime, **overrides: Any) -> CityEnv:
+def make_env(tmp_path: Path, now: datetime, searcher: FaqSearcher | None = None, **overrides: Any) -> CityEnv:
+    """A runtime on the demo city whose clock stands at ``now`` (naive city time); the FAQ searcher is
+    ``searcher`` or one that never finds anything."""
     settings = load_settings(data_dir=tmp_path / "var", embedder="hashing", env="test",
                              secret_key="test-secret-key-not-for-production", rasa_port=9, actions_port=9,
                              city_data_dir=DEMO_DIR, **overrides)  # fmt: skip
     settings.ensure_dirs()
     migrate(settings.db_url)
     factory = session_factory(make_engine(settings.db_url))
-    install(Runtime(settings=settings, factory=factory, searcher=UnknownSearcher()))  # type: ignore[arg-type]
-    clock = Clock(now)
-    install_store(CityDataStore(factory, DEMO_DIR, clock=clock))
-    return CityEnv(settings, factory, clock)
+    rt = Runtime.assemble(settings, factory, searcher or UnknownSearcher(), clock=CityClock(now))
+    return CityEnv(rt)
 
 
 def metas(messages: list[dict]) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot.chat import ChatService
+from bot.services import services_of
 from bot.settings import Settings, load_settings
 from channels.line.client import RetryPolicy
-from tests.support.fake_line import FakeLine
+from channels.line.fake import FakeLine
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
@@ -79,9 +81,17 @@ def make_line_app(settings: Settings, rasa: StubRasa):  # type: ignore[no-untype
     from bot.app import create_app
 
     app = create_app(settings)
-    app.state.chat = ChatService(app.state.session_factory, rasa, settings.secret_key.get_secret_value())
+    services = services_of(app)
+    services.chat = ChatService(services.factory, rasa, settings.secret_key.get_secret_value())
     options = app.state.line_options
     options.policy = FAST
     options.poll_s = 0.05
     options.retry_base_s = 0.05
     return app
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing listens on (the LINE worker's wake-up port in tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

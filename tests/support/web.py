@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.services import services_of
 from bot.settings import Settings
 
 CITY_ORIGIN = "https://www.city.example.jp"
@@ -21,7 +22,7 @@ def canned_rasa_reply(text: str) -> dict[str, Any]:
                 {"text": "住民票の写しは市民課の窓口でお取りください。"},
                 {"custom": {"madoguchi": {"faq_id": "juminhyo-001", "kind": "faq"}}},
             ],
-            "intent": {"name": "ask_certificate", "confidence": 0.97},
+            "intent": {"name": "ask_city_service", "confidence": 0.97},
         }
     return {"messages": [{"text": "はい。"}], "intent": {"name": "greet", "confidence": 0.9}}
 
@@ -34,15 +35,19 @@ def web_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def client(web_settings: Settings) -> Iterator[TestClient]:
+def rasa_sent() -> list[dict[str, Any]]:
+    """What the `client` app sent to its (canned) Rasa, in order."""
+    return []
+
+
+@pytest.fixture
+def client(web_settings: Settings, rasa_sent: list[dict[str, Any]]) -> Iterator[TestClient]:
     app = create_app(web_settings)
-    sent: list[dict[str, Any]] = []
 
     async def fake_send(sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-        sent.append({"sender": sender, "text": text, "metadata": metadata})
+        rasa_sent.append({"sender": sender, "text": text, "metadata": metadata})
         return canned_rasa_reply(text)
 
-    app.state.rasa.send = fake_send
-    app.state.rasa_sent = sent
+    services_of(app).rasa.send = fake_send  # type: ignore[method-assign]
     with TestClient(app) as test_client:
         yield test_client

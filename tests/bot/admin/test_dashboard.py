@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.admin import charts
+from bot.services import services_of
 from bot.storage import conversations
 from bot.storage.db import transaction
 
 
 def test_dashboard_charts_and_csv(client_for, admin_app) -> None:
-    with transaction(admin_app.state.session_factory) as session:
+    with transaction(services_of(admin_app).factory) as session:
         for i in range(6):
             conversations.add_message(session, channel="web", sender=f"s{i}", direction="in", text="住民票")
             conversations.add_message(

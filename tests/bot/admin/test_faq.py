@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 
+from bot.services import services_of
 from bot.storage import accounts, faq_repo
 from bot.storage.models import FaqHistory
 from tests.support.admin import csrf_of
@@ -40,11 +41,11 @@ def test_create_is_searchable_and_audited(client_for, admin_app) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/admin/faq/passport?saved=1"
     page = editor.get("/admin/faq/passport").text
     assert "県のパスポートセンター" in page and "詳しくはこちら" in page  # LINE preview with its link button
-    admin_app.state.live_searcher._checked = 0  # do not wait for the 0.5 s poll in a unit test
+    services_of(admin_app).searcher._checked = 0  # do not wait for the 0.5 s poll in a unit test
     tried = editor.get("/admin/faq/try.json", params={"q": "パスポートを作りたい"}).json()
     assert tried["hits"][0]["faq_id"] == "passport" and len(tried["hits"]) <= 3
     assert all(isinstance(h["score"], float) for h in tried["hits"])
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         entry = faq_repo.get_entry(session, "passport")
         assert entry.alt_questions == ["パスポートを作りたい", "旅券の申請"] and entry.keywords == [
             "旅券",
@@ -61,7 +62,7 @@ def test_invalid_form_comes_back_with_messages(client_for, admin_app) -> None:
     assert "半角英小文字" in response.text
     assert "ftp://x" in response.text  # what was typed is kept
     assert _create(editor, id="juminhyo").status_code == 409  # taken id
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.get_entry(session, "passport") is None
 
 
@@ -93,7 +94,7 @@ def test_edit_shows_diff_and_revert_restores(client_for, admin_app) -> None:
     assert stale.status_code == 409 and "ほかの職員" in stale.text
     detail = editor.get("/admin/faq/juminhyo").text
     assert "<ins>" in detail and "マイナンバーカードで" in detail  # readable diff
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         change = faq_repo.history(session, "juminhyo")[0]
     assert change.action == "update" and change.actor == "editor"
     assert (
@@ -102,7 +103,7 @@ def test_edit_shows_diff_and_revert_restores(client_for, admin_app) -> None:
         ).status_code
         == 303
     )
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.get_entry(session, "juminhyo").answer == "市民課の窓口かコンビニで取れます。"
         assert faq_repo.history(session, "juminhyo")[0].action == "revert"
 
@@ -111,12 +112,12 @@ def test_delete_then_revert_brings_it_back(client_for, admin_app) -> None:
     editor = client_for("editor")
     token = csrf_of(editor)
     editor.post("/admin/faq/inu-toroku/delete", data={"csrf_token": token})
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.get_entry(session, "inu-toroku") is None
         deletion = session.query(FaqHistory).filter_by(faq_id="inu-toroku", action="delete").one()
     assert "削除済み" in editor.get("/admin/faq/inu-toroku").text
     editor.post(f"/admin/faq/revert/{deletion.id}", data={"csrf_token": token})
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.get_entry(session, "inu-toroku").department == "環境課"
 
 
@@ -147,7 +148,7 @@ def test_import_reports_every_bad_row_and_applies_nothing(client_for, admin_app)
     assert "3 件の誤り" in response.text and "何も取り込んでいません" in response.text
     for row in ("<td>3</td>", "<td>4</td>", "<td>5</td>"):
         assert row in response.text
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.get_entry(session, "new-one") is None
 
 
@@ -165,7 +166,7 @@ def test_import_merge_and_replace(client_for, admin_app) -> None:
         files={"file": ("faq.csv", good, "text/csv")},
     )
     assert merged.status_code == 200 and "新規 1 件" in merged.text and "更新 1 件" in merged.text
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert faq_repo.count(session) == 4
     refused = editor.post(
         "/admin/faq/io/import",
@@ -179,7 +180,7 @@ def test_import_merge_and_replace(client_for, admin_app) -> None:
         files={"file": ("faq.csv", good, "text/csv")},
     )
     assert replaced.status_code == 200 and "削除 2 件" in replaced.text
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert sorted(e.id for e in faq_repo.list_entries(session)) == ["juminhyo", "new-one"]
         assert [a.action for a in accounts.list_audit(session, action="faq.import")] == ["faq.import"] * 2
 

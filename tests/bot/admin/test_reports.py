@@ -8,11 +8,9 @@ import json
 import pytest
 from PIL import Image
 
-from bot.admin import integrations
+from bot.services import services_of
 from bot.storage.db import transaction
 from tests.support.admin import csrf_of
-
-pytestmark = pytest.mark.skipif(not integrations.reports_available(), reason="reports concern not installed")
 
 
 @pytest.fixture
@@ -21,12 +19,12 @@ def two_reports(admin_app):
     from bot.reports.photos import PhotoStore
     from bot.reports.service import ReportDraft, submit_report
 
-    settings = admin_app.state.settings
+    settings = services_of(admin_app).settings
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 40, 40)).save(buffer, "JPEG")
     photo = PhotoStore.from_settings(settings).store_photo(buffer.getvalue(), "image/jpeg")
     categories = load_categories(settings.report_categories_file)
-    with transaction(admin_app.state.session_factory) as session:
+    with transaction(services_of(admin_app).factory) as session:
         first = submit_report(
             session,
             ReportDraft(
@@ -107,7 +105,7 @@ def test_status_change_merge_and_roles(admin_app, client_for, two_reports) -> No
         follow_redirects=False,
     )
     assert merged.status_code == 303
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert session.get(Report, first.report_id).status == "確認中"
         merged_row = session.get(Report, second.report_id)
         assert merged_row.status == "重複" and merged_row.duplicate_of == first.report_id

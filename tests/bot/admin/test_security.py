@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.services import services_of
 from bot.storage import accounts
 from bot.storage.db import transaction
 from bot.storage.models import FaqRow
@@ -89,7 +90,7 @@ def test_csrf_header_is_accepted_and_cross_site_refused(client_for, admin_app) -
     token = csrf_of(client)
     ok = client.post("/admin/faq/juminhyo/delete", headers={"X-CSRF-Token": token}, follow_redirects=False)
     assert ok.status_code == 303
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert session.get(FaqRow, "juminhyo") is None
     cross = client.post(
         "/admin/faq/sodai-gomi/delete", headers={"X-CSRF-Token": token, "Sec-Fetch-Site": "cross-site"}
@@ -103,7 +104,7 @@ def test_viewer_gets_403_on_every_edit_route(client_for, admin_app, method, path
     token = csrf_of(client)
     response = _send(client, method, path, data, token)
     assert response.status_code == 403, (method, path, response.status_code)
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert session.get(FaqRow, "juminhyo") is not None  # nothing was deleted or changed
 
 
@@ -128,7 +129,7 @@ def test_brute_force_locks_the_account(admin_app) -> None:
     locked = login(client, "editor")  # even the right password is refused now
     assert locked.status_code == 429 and "15分" in locked.text
     assert login(client, "viewer").status_code == 303  # other accounts still work
-    with transaction(admin_app.state.session_factory) as session:
+    with transaction(services_of(admin_app).factory) as session:
         assert accounts.is_locked(session, "editor", "elsewhere")
         later = accounts.utcnow() + accounts.LOCK_WINDOW
         assert not accounts.is_locked(session, "editor", "elsewhere", now=later)
@@ -175,7 +176,7 @@ def test_logout_ends_the_session(client_for) -> None:
 
 
 def test_unmask_is_admin_only_and_audited(admin_app, client_for) -> None:
-    with transaction(admin_app.state.session_factory) as session:
+    with transaction(services_of(admin_app).factory) as session:
         accounts.audit(
             session, "someone", "test.pii", "電話 090-1234-5678", {"note": "0312345678"}, "1.2.3.4"
         )
@@ -184,29 +185,6 @@ def test_unmask_is_admin_only_and_audited(admin_app, client_for) -> None:
     assert "090-1234-5678" not in masked and "[電話番号]" in masked
     shown = admin.get("/admin/audit?action=test.&unmask=1").text
     assert "090-1234-5678" in shown
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         assert [a.actor for a in accounts.list_audit(session, action="pii.unmask")] == ["admin"]
     assert client_for("viewer").get("/admin/audit?unmask=1").status_code == 403
-
-
-def test_users_page_creates_and_disables_accounts(admin_app, client_for) -> None:
-    admin = client_for("admin")
-    token = csrf_of(admin)
-    created = admin.post(
-        "/admin/users",
-        data={"csrf_token": token, "username": "suzuki", "role": "editor", "password": "short"},
-    )
-    assert created.status_code == 400  # password policy
-    created = admin.post(
-        "/admin/users",
-        data={
-            "csrf_token": token,
-            "username": "suzuki",
-            "role": "editor",
-            "password": "a-long-enough-password",
-        },
-    )
-    assert created.status_code == 200
-    assert login(TestClient(admin_app), "suzuki", "a-long-enough-password").status_code == 303
-    admin.post("/admin/users/suzuki", data={"csrf_token": token, "action": "disable"})
-    assert login(TestClient(admin_app), "suzuki", "a-long-enough-password").status_code == 401

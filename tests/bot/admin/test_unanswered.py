@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.services import services_of
 from bot.storage import conversations, faq_repo
 from bot.storage.db import transaction
 from bot.storage.models import Unanswered
@@ -20,7 +21,7 @@ QUESTIONS = [
 
 
 def _log(app, texts=QUESTIONS) -> list[int]:
-    with transaction(app.state.session_factory) as session:
+    with transaction(services_of(app).factory) as session:
         return [
             conversations.log_unanswered(
                 session,
@@ -71,7 +72,7 @@ def test_cluster_becomes_a_new_faq(client_for, admin_app) -> None:
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         rows = session.query(Unanswered).filter(Unanswered.id.in_([int(i) for i in first.split(",")])).all()
         assert {r.status for r in rows} == {"resolved"} and {r.resolved_faq_id for r in rows} == {
             "library-hours"
@@ -91,7 +92,7 @@ def test_attach_to_existing_entry_and_dismiss(client_for, admin_app) -> None:
     )
     assert attached.status_code == 303
     editor.post("/admin/unanswered/dismiss", data={"csrf_token": token, "ids": str(ids[2])})
-    with admin_app.state.session_factory() as session:
+    with services_of(admin_app).factory() as session:
         entry = faq_repo.get_entry(session, "juminhyo")
         assert entry.alt_questions == ["住民票がほしい", "住民票ってどこでもらえる", "住民票どこでもらえるの"]
         statuses = {r.id: r.status for r in session.query(Unanswered).all()}
@@ -105,7 +106,7 @@ def test_attach_to_existing_entry_and_dismiss(client_for, admin_app) -> None:
 
 
 def test_low_rated_answers_and_export(client_for, admin_app) -> None:
-    with transaction(admin_app.state.session_factory) as session:
+    with transaction(services_of(admin_app).factory) as session:
         for helpful in (False, False, True):
             conversations.add_feedback(
                 session,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 SENDER = "0123456789abcdef0123456789abcdef"
 
 
-def test_chat_is_rate_limited_per_sender_with_a_japanese_429(client: TestClient) -> None:
+def test_chat_is_rate_limited_per_sender_with_a_japanese_429(
+    client: TestClient, rasa_sent: list[dict[str, Any]]
+) -> None:
     for _ in range(5):  # web_settings: 5 per minute
         assert (
             client.post("/api/v1/chat", json={"sender_id": SENDER, "text": "こんにちは"}).status_code == 200
@@ -16,7 +20,7 @@ def test_chat_is_rate_limited_per_sender_with_a_japanese_429(client: TestClient)
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
     assert "お試しください" in limited.json()["detail"]
-    assert len(client.app.state.rasa_sent) == 5  # type: ignore[attr-defined]
+    assert len(rasa_sent) == 5
     other = client.post("/api/v1/chat", json={"sender_id": "another-sender", "text": "こんにちは"})
     assert other.status_code == 200
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,10 @@ REQUEST_FIELDS = {
     "long",
     "media_url",
 }
-REPORTER = "line-5ecre7pseudonym0000000000000000"
+RESIDENT_KEY = "line-5ecre7pseudonym0000000000000000"
 
 
-@pytest.fixture
-def client(tmp_path: Path):  # type: ignore[no-untyped-def]
+def open311_client(tmp_path: Path, **extra: object) -> TestClient:
     from bot.app import create_app
 
     settings = load_settings(
@@ -50,8 +50,14 @@ def client(tmp_path: Path):  # type: ignore[no-untyped-def]
         rasa_port=9,
         actions_port=9,
         open311_api_key=KEY,
+        **extra,
     )
-    with TestClient(create_app(settings)) as test_client:
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with open311_client(tmp_path) as test_client:
         yield test_client
 
 
@@ -62,19 +68,23 @@ def add_report(client: TestClient, photo: bool = False, **fields) -> tuple[int, 
         buf = io.BytesIO()
         Image.new("RGB", (8, 8)).save(buf, "JPEG")
         photo_id = (
-            PhotoStore.from_settings(app.state.settings).store_photo(buf.getvalue(), "image/jpeg").photo_id
+            PhotoStore.from_settings(app.state.services.settings)
+            .store_photo(buf.getvalue(), "image/jpeg")
+            .photo_id
         )
     draft = ReportDraft(
         category=fields.pop("category", "road_damage"),
-        reporter=REPORTER,
+        reporter=RESIDENT_KEY,
         channel="line",
         reporter_ref="ref-secret",
         photo_ids=[photo_id] if photo_id else [],
         description=fields.pop("description", "穴があいています"),
         **fields,
     )
-    with transaction(app.state.session_factory) as session:
-        out = submit_report(session, draft, load_categories(app.state.settings.report_categories_file))
+    with transaction(app.state.services.factory) as session:
+        out = submit_report(
+            session, draft, load_categories(app.state.services.settings.report_categories_file)
+        )
     return out.report_id, out.case_number, photo_id
 
 
@@ -114,7 +124,7 @@ def test_request_fields_follow_georeport_v2_and_hide_personal_data(client: TestC
     assert item["agency_responsible"] == "道路維持課" and item["requested_datetime"].endswith("+09:00")
     assert (item["lat"], item["long"]) == (35.68, 139.76)
     raw = response.text
-    for secret in ("090-1234-5678", "taro@example.jp", "2番3号", REPORTER, "ref-secret"):
+    for secret in ("090-1234-5678", "taro@example.jp", "2番3号", RESIDENT_KEY, "ref-secret"):
         assert secret not in raw
     assert "[電話番号]" in item["description"] and "[メール]" in item["description"]
     assert client.get(f"/open311/v2/requests/{case}.json").json() == [item]
@@ -127,7 +137,7 @@ def test_unreviewed_photos_are_hidden(client: TestClient) -> None:
     (item,) = client.get(f"/open311/v2/requests/{case}.json").json()
     assert item["media_url"] is None
     assert client.get(f"/open311/v2/media/{photo_id}.jpg").status_code == 404
-    assert mark_photo_reviewed(client.app.state.session_factory, rid, photo_id, actor="tanaka")
+    assert mark_photo_reviewed(client.app.state.services.factory, rid, photo_id, actor="tanaka")
     (item,) = client.get(f"/open311/v2/requests/{case}.json").json()
     assert item["media_url"].endswith(f"/open311/v2/media/{photo_id}.jpg")
     image = client.get(f"/open311/v2/media/{photo_id}.jpg")
@@ -138,7 +148,7 @@ def test_filters_status_and_service_code(client: TestClient) -> None:
     rid, done_case, _ = add_report(client)
     _, open_case, _ = add_report(client, category="illegal_dumping")
     change_status(
-        client.app.state.session_factory, rid, "対応済み", actor="x", note="補修済み 担当 000-1111-2222"
+        client.app.state.services.factory, rid, "対応済み", actor="x", note="補修済み 担当 000-1111-2222"
     )
     closed = client.get("/open311/v2/requests.json", params={"status": "closed"}).json()
     assert [r["service_request_id"] for r in closed] == [done_case]
@@ -209,3 +219,17 @@ def test_post_is_refused_when_no_key_is_configured(tmp_path: Path) -> None:
             data={"api_key": "", "service_code": "other", "address_string": "x", "description": "y"},
         )
         assert response.status_code == 403
+
+
+def test_the_city_clock_dates_posted_cases_and_the_default_window(tmp_path: Path, far_server_tz: str) -> None:
+    with open311_client(tmp_path, clock=datetime(2027, 1, 9, 10, 0)) as fixed:  # MADOGUCHI_CLOCK
+        created = fixed.post(
+            "/open311/v2/requests.json",
+            data={"api_key": KEY, "service_code": "other", "address_string": "北町", "description": "x"},
+        )
+        (answer,) = created.json()
+        assert answer["service_request_id"] == "R-2027-000001"
+        (item,) = fixed.get("/open311/v2/requests.json").json()  # the last 90 days of the clock's "now"
+        assert item["requested_datetime"] == "2027-01-09T10:00:00+09:00"
+        no_offset = {"start_date": "2027-01-09T10:00:00", "end_date": "2027-01-09T10:00:00"}  # Japan time
+        assert len(fixed.get("/open311/v2/requests.json", params=no_offset).json()) == 1

@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.services import services_of
 from bot.storage.models import Feedback
 
 CITY_ORIGIN = "https://www.city.example.jp"
@@ -15,7 +16,7 @@ SENDER = "0123456789abcdef0123456789abcdef"
 
 def test_widget_config_names_the_city_and_the_counter(client: TestClient) -> None:
     body = client.get("/api/v1/widget-config").json()
-    settings = client.app.state.settings  # type: ignore[attr-defined]
+    settings = services_of(client.app).settings  # type: ignore[arg-type]
     assert body["city"] == "みどり野市"
     assert body["contact"] == {
         "counter": settings.contact_counter,
@@ -45,13 +46,13 @@ def test_feedback_is_stored_under_the_pseudonym(client: TestClient) -> None:
         "/api/v1/feedback", json={"sender_id": SENDER, "faq_id": "juminhyo-001", "helpful": False}
     )
     assert response.status_code == 204
-    app = client.app
-    with app.state.session_factory() as session:  # type: ignore[attr-defined]
+    services = services_of(client.app)  # type: ignore[arg-type]
+    with services.factory() as session:
         rows = session.scalars(select(Feedback)).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.channel, row.faq_id, row.helpful) == ("web", "juminhyo-001", False)
-    assert row.sender == app.state.chat.sender_key("web", SENDER)  # type: ignore[attr-defined]
+    assert row.sender == services.chat.resident_key("web", SENDER)
     assert SENDER not in row.sender
 
 

@@ -66,7 +66,7 @@ def test_imported_roster_is_live(env: Path) -> None:
     result = CliRunner().invoke(cli, ["data", "import-clinics", str(roster)])
     assert result.exit_code == 0, result.output
     factory = session_factory(make_engine(f"sqlite:///{(env / 'var' / 'madoguchi.db').resolve()}"))
-    store = CityDataStore(factory, DEMO, clock=lambda: datetime(2026, 9, 19, 9, 0))
+    store = CityDataStore(factory, DEMO)
     assert [c.name for c in store.get().clinics.on(datetime(2026, 9, 20).date())] == ["テスト医院"]
     assert len(store.get().garbage.areas()) == 8  # other kinds still from the shipped files
 

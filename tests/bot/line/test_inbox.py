@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.line.inbox import LineInbox
 from bot.storage.line_inbox import LineInboxRow
 from channels.line.events import from_dict
-from tests.support.fake_line import text_event
+from channels.line.fake import text_event
 
 
 def _count(factory) -> int:  # type: ignore[no-untyped-def]

@@ -3,25 +3,17 @@ stores and acknowledges, wakes the worker over UDP, and the worker answers."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from bot.chat import ChatService
-from bot.line.process import UdpWaker, create_worker_app, listen_for_wakes
-from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
-from tests.support.line import CHANNEL_SECRET, FAST, StubRasa, line_settings, make_line_app
+from bot.line.process import create_worker_app
+from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
+from tests.support.line import CHANNEL_SECRET, FAST, StubRasa, free_udp_port, line_settings, make_line_app
 
 SECRET = "test-secret-key-not-for-production"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _drained(worker: TestClient, timeout_s: float = 10.0) -> bool:
@@ -41,40 +33,8 @@ def _post(client: TestClient, events: list[dict]) -> int:
     ).status_code
 
 
-def test_udp_wake_reaches_the_listener() -> None:
-    port = _free_udp_port()
-
-    async def scenario() -> int:
-        woken = asyncio.Event()
-        count = 0
-
-        def wake() -> None:
-            nonlocal count
-            count += 1
-            woken.set()
-
-        transport = await listen_for_wakes(port, wake)
-        waker = UdpWaker(port)
-        try:
-            waker()
-            await asyncio.wait_for(woken.wait(), 5)
-        finally:
-            waker.close()
-            transport.close()
-        return count
-
-    assert asyncio.run(scenario()) >= 1
-
-
-def test_waker_never_raises_when_nobody_listens() -> None:
-    waker = UdpWaker(_free_udp_port())
-    for _ in range(3):
-        waker()  # nothing bound there: the datagram is dropped, the webhook is not disturbed
-    waker.close()
-
-
 def test_gateway_stores_and_wakes_and_the_worker_process_answers(tmp_path: Path, fake_line: FakeLine) -> None:
-    port = _free_udp_port()
+    port = free_udp_port()
     settings = line_settings(tmp_path, fake_line, line_worker="process", line_worker_port=port)
     rasa = StubRasa()
     gateway_app = make_line_app(settings, rasa)
@@ -101,7 +61,7 @@ def test_gateway_stores_and_wakes_and_the_worker_process_answers(tmp_path: Path,
 
 
 def test_events_wait_in_the_inbox_while_the_worker_is_down(tmp_path: Path, fake_line: FakeLine) -> None:
-    settings = line_settings(tmp_path, fake_line, line_worker="process", line_worker_port=_free_udp_port())
+    settings = line_settings(tmp_path, fake_line, line_worker="process", line_worker_port=free_udp_port())
     rasa = StubRasa()
     with TestClient(make_line_app(settings, rasa)) as gateway:
         events = [text_event(f"質問{i}", f"U{i:032d}") for i in range(3)]
@@ -117,7 +77,7 @@ def test_events_wait_in_the_inbox_while_the_worker_is_down(tmp_path: Path, fake_
 
 def test_worker_without_access_token_says_so(tmp_path: Path) -> None:
     settings = line_settings(
-        tmp_path, None, line_worker="process", line_worker_port=_free_udp_port(), LINE_CHANNEL_ACCESS_TOKEN=""
+        tmp_path, None, line_worker="process", line_worker_port=free_udp_port(), LINE_CHANNEL_ACCESS_TOKEN=""
     )
     with TestClient(create_worker_app(settings)) as worker:
         health = worker.get("/healthz").json()

@@ -14,7 +14,7 @@ from bot.storage import line_inbox as inbox
 from bot.storage.db import transaction, utcnow
 from bot.storage.line_inbox import LineUser
 from bot.storage.models import Message
-from tests.support.fake_line import FakeLine
+from channels.line.fake import FakeLine
 from tests.support.line import FAST, line_settings
 
 USER = "U" + "c" * 32

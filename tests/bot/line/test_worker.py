@@ -19,7 +19,7 @@ from bot.storage.db import make_engine, session_factory, transaction
 from bot.storage.line_inbox import LineInboxRow
 from channels.line.client import LineClient
 from channels.line.events import from_dict
-from tests.support.fake_line import FakeLine, signed_headers, text_event, webhook_body
+from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
 from tests.support.line import ACCESS_TOKEN, CHANNEL_SECRET, FAST, StubRasa, line_settings, make_line_app
 
 SECRET = "test-secret-key-not-for-production"
@@ -55,7 +55,7 @@ def test_crash_mid_processing_every_event_answered_once(factory, fake_line: Fake
 
     async def scenario() -> None:
         accept = LineInbox(
-            factory, lambda uid: ChatService(factory, good, SECRET).sender_key("line", uid)
+            factory, lambda uid: ChatService(factory, good, SECRET).resident_key("line", uid)
         ).accept
         assert await accept([from_dict(e) for e in events]) == 20
         # Crash type 1: a worker dies while waiting for Rasa (its tasks vanish, its leases stay).
@@ -105,7 +105,7 @@ def test_two_workers_share_the_inbox_without_double_processing(
 
     async def scenario() -> None:
         accept = LineInbox(
-            factory, lambda uid: ChatService(factory, rasa_a, SECRET).sender_key("line", uid)
+            factory, lambda uid: ChatService(factory, rasa_a, SECRET).resident_key("line", uid)
         ).accept
         assert await accept([from_dict(e) for e in events]) == 60
         a = _worker(factory, rasa_a, fake_line, lease_s=30)
@@ -226,7 +226,7 @@ def test_crash_right_after_the_fallback_push_does_not_answer_twice(factory, fake
 
 
 def _store_events(factory, rasa: StubRasa, n: int = 5) -> None:  # type: ignore[no-untyped-def]
-    intake = LineInbox(factory, lambda uid: ChatService(factory, rasa, SECRET).sender_key("line", uid))
+    intake = LineInbox(factory, lambda uid: ChatService(factory, rasa, SECRET).resident_key("line", uid))
     events = [from_dict(text_event(f"質問{i}", f"U{i:032d}")) for i in range(n)]
     assert asyncio.run(intake.accept(events)) == n
 
@@ -241,7 +241,7 @@ def test_answering_waits_until_a_burst_of_webhooks_pauses(factory, fake_line: Fa
         worker.start()
         started = time.perf_counter()
         for _ in range(8):  # webhooks keep arriving for 0.8 s
-            worker.intake()
+            worker.wake()
             await asyncio.sleep(0.1)
         during = len(rasa.calls)
         while len(fake_line.delivered) < 5 and time.perf_counter() - started < 10:
@@ -263,7 +263,7 @@ def test_continuous_webhooks_are_answered_after_the_longest_wait(factory, fake_l
     async def scenario() -> int:
         worker.start()
         for _ in range(30):  # 3 s without a pause
-            worker.intake()
+            worker.wake()
             await asyncio.sleep(0.1)
         answered = len(fake_line.delivered)
         await worker.stop()

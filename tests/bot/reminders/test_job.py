@@ -11,9 +11,10 @@ import pytest
 
 from bot.app import create_app
 from bot.reminders import job as reminder_job
+from bot.services import services_of
 from bot.storage import citydata, line_inbox
 from bot.storage.db import transaction
-from tests.support.fake_line import FakeLine
+from channels.line.fake import FakeLine
 from tests.support.line import ACCESS_TOKEN, line_settings
 
 WEDNESDAY_EVENING = datetime(2026, 9, 16, 18, 0)  # Thursday 17th is 燃やすごみ in 中央地区 (demo city)
@@ -25,10 +26,9 @@ def fake_line() -> Iterator[FakeLine]:
         yield fake
 
 
-def app_with_subscribers(tmp_path: Path, fake: FakeLine | None, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(reminder_job, "local_now", lambda: WEDNESDAY_EVENING)
-    app = create_app(line_settings(tmp_path, fake))
-    factory = app.state.session_factory
+def app_with_subscribers(tmp_path: Path, fake: FakeLine | None):  # type: ignore[no-untyped-def]
+    app = create_app(line_settings(tmp_path, fake, clock=WEDNESDAY_EVENING))
+    factory = services_of(app).factory
     with transaction(factory) as session:
         line_inbox.remember_user(session, "line-friend", "U" + "1" * 32, follow=True)
         line_inbox.remember_user(session, "line-gone", "U" + "2" * 32, follow=True)
@@ -46,10 +46,8 @@ def test_job_is_scheduled_with_the_app(tmp_path: Path) -> None:
     assert reminder_job.SCHEDULE.interval_s <= 600  # reminders go out within minutes of the evening start
 
 
-def test_pushes_tomorrows_collection_once_to_followed_residents(
-    tmp_path: Path, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = app_with_subscribers(tmp_path, fake_line, monkeypatch)
+def test_pushes_tomorrows_collection_once_to_followed_residents(tmp_path: Path, fake_line: FakeLine) -> None:
+    app = app_with_subscribers(tmp_path, fake_line)
     first = asyncio.run(reminder_job.run_once(app))
     assert first is not None and len(first.sent) == 1 and len(first.failed) == 1  # the unfollowed one
     pushes = fake_line.calls_of("push")
@@ -61,7 +59,9 @@ def test_pushes_tomorrows_collection_once_to_followed_residents(
     assert len(fake_line.calls_of("push")) == 1
 
 
-def test_without_line_configured_nothing_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = app_with_subscribers(tmp_path, None, monkeypatch)
-    app.state.settings.line_channel_access_token = type(app.state.settings.line_channel_access_token)("")
+def test_without_line_configured_nothing_runs(tmp_path: Path) -> None:
+    app = app_with_subscribers(tmp_path, None)
+    app.state.services.settings.line_channel_access_token = type(
+        app.state.services.settings.line_channel_access_token
+    )("")
     assert asyncio.run(reminder_job.run_once(app)) is None

@@ -1,4 +1,5 @@
-"""bot.reports.photos: metadata stripped, GPS kept aside, refusals with a clear Japanese message; the upload API."""
+"""bot.reports.photos: metadata stripped, GPS kept aside, refusals with a clear Japanese message; the chat
+turn's photo metadata."""
 
 from __future__ import annotations
 
@@ -9,31 +10,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from bot.reports.photos import PhotoRejected, PhotoStore, PhotoStoreUnavailable, sniff
-
-SERIAL = "CAMSERIAL-987654321"
-
-
-def jpeg_with_exif(width: int = 40, height: int = 20) -> bytes:
-    """A small JPEG carrying GPS (35°40'52.32"N 139°45'36"E), a camera serial and orientation 6 (turn 90°)."""
-    image = Image.new("RGB", (width, height), (200, 30, 30))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "TestCam"
-    exif[ExifTags.Base.Orientation] = 6
-    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = SERIAL
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (35.0, 40.0, 52.32)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (139.0, 45.0, 36.0)
-    buf = io.BytesIO()
-    image.save(buf, "JPEG", exif=exif)
-    return buf.getvalue()
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    buf = io.BytesIO()
-    Image.new("1", (width, height), 0).save(buf, "PNG", optimize=True)
-    return buf.getvalue()
+from tests.support.reports import SERIAL, jpeg_with_exif, png_declaring
 
 
 @pytest.fixture
@@ -117,52 +94,7 @@ def test_unknown_or_malformed_ids_resolve_to_nothing(store: PhotoStore) -> None:
     assert store.path_for("0" * 32) is None and store.info("0" * 32) is None
 
 
-# --- the widget upload endpoint ---------------------------------------------------------------------
-
-
-def test_upload_returns_photo_id_and_gps(app_client) -> None:  # type: ignore[no-untyped-def]
-    response = app_client.post(
-        "/api/v1/uploads",
-        data={"sender_id": "widget-1"},
-        files={"file": ("IMG_0001.jpg", jpeg_with_exif(), "image/jpeg")},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert len(body["photo_id"]) == 32
-    assert body["gps"]["lat"] == pytest.approx(35.6812, abs=1e-4)
-    assert body["gps"]["lon"] == pytest.approx(139.76, abs=1e-4)
-
-
-def test_upload_refusals_carry_the_japanese_message(app_client) -> None:  # type: ignore[no-untyped-def]
-    bad = app_client.post(
-        "/api/v1/uploads",
-        data={"sender_id": "widget-1"},
-        files={"file": ("photo.jpg", b"just text", "image/jpeg")},
-    )
-    assert bad.status_code == 415 and "JPEG・PNG・WebP" in bad.json()["detail"]
-    bomb = app_client.post(
-        "/api/v1/uploads",
-        data={"sender_id": "widget-1"},
-        files={"file": ("big.png", png_declaring(10_000, 5_000), "image/png")},
-    )
-    assert bomb.status_code == 413 and "画素数" in bomb.json()["detail"]
-
-
-def test_upload_when_disk_is_full_alerts_staff(app_client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from bot.storage import reports as repo
-
-    def full(self: Path, data: bytes) -> int:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(Path, "write_bytes", full)
-    response = app_client.post(
-        "/api/v1/uploads",
-        data={"sender_id": "widget-1"},
-        files={"file": ("IMG.jpg", jpeg_with_exif(), "image/jpeg")},
-    )
-    assert response.status_code == 503 and "写真なしで通報を続けられます" in response.json()["detail"]
-    with app_client.app.state.session_factory() as session:
-        assert repo.open_alert_counts(session) == {"photo_store_unavailable": 1}
+# --- the photo metadata the widget's chat turn may carry (bot/api/chat.py) ---------------------------
 
 
 def test_chat_metadata_accepts_photos_and_location_only(app_client) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +119,7 @@ def test_chat_passes_photo_ids_and_location_to_the_chat_service(app_client) -> N
         seen.update(channel=channel, metadata=metadata)
         return ChatResult(replies=[Reply(text="ok")])
 
-    app_client.app.state.chat.handle = handle
+    app_client.app.state.services.chat.handle = handle
     location = {"lat": 35.1, "lon": 139.2, "address": "中央町"}
     response = app_client.post(
         "/api/v1/chat",

@@ -10,26 +10,21 @@ from argon2 import PasswordHasher
 from bot.storage import accounts
 from bot.storage.db import transaction, utcnow
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing():
-    previous = accounts._hasher
-    accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
+CHEAP = accounts.PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def test_users_sessions_lockout_and_audit(factory) -> None:
     with transaction(factory) as s:
-        user = accounts.create_user(s, "sato", "a-long-password", "editor")
+        user = accounts.create_user(s, "sato", "a-long-password", "editor", policy=CHEAP)
         with pytest.raises(ValueError):
-            accounts.create_user(s, "sato", "a-long-password", "editor")
+            accounts.create_user(s, "sato", "a-long-password", "editor", policy=CHEAP)
         with pytest.raises(ValueError):
-            accounts.create_user(s, "kato", "a-long-password", "superuser")
+            accounts.create_user(s, "kato", "a-long-password", "superuser", policy=CHEAP)
         token = accounts.start_session(s, user, "10.0.0.1", "pytest")
     with transaction(factory) as s:
-        assert accounts.check_password(s, "sato", "a-long-password").role == "editor"
-        assert accounts.check_password(s, "sato", "nope") is None
+        assert accounts.check_password(s, "sato", "a-long-password", policy=CHEAP).role == "editor"
+        assert accounts.check_password(s, "sato", "nope", policy=CHEAP) is None
+        assert accounts.check_password(s, "nobody", "a-long-password", policy=CHEAP) is None
         row, loaded = accounts.load_session(s, token)
         assert loaded.username == "sato" and len(row.csrf_token) > 20
         assert (
@@ -47,3 +42,14 @@ def test_users_sessions_lockout_and_audit(factory) -> None:
     with factory() as s:
         (entry,) = accounts.list_audit(s, actor="sato", action="faq.")
         assert entry.detail == {"x": [1, "二"]} and entry.target == "juminhyo"
+
+
+def test_policy_rehashes_a_password_hashed_with_other_parameters(factory) -> None:
+    with transaction(factory) as s:
+        accounts.create_user(s, "sato", "a-long-password", "editor", policy=CHEAP)
+    stronger = accounts.PasswordPolicy(PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1))
+    with transaction(factory) as s:
+        assert accounts.check_password(s, "sato", "a-long-password", policy=stronger) is not None
+    with factory() as s:
+        user = accounts.get_user(s, "sato")
+        assert user is not None and not stronger.needs_rehash(user.password_hash)

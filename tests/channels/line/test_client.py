@@ -10,7 +10,7 @@ import pytest
 
 from channels.line import messages as lm
 from channels.line.client import LineApiError, LineClient, LineUnavailable, RetryPolicy, retry_key
-from tests.support.fake_line import FakeLine
+from channels.line.fake import FakeLine
 from tests.support.line import ACCESS_TOKEN, FAST
 
 USER = "U" + "1" * 32

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from channels.line import messages as lm
-from tests.support.fake_line import _message_problems
+from channels.line.fake import message_problems
 
 
 @dataclass
@@ -52,7 +52,7 @@ def test_split_prefers_sentence_and_line_ends() -> None:
 
 def test_long_answer_becomes_several_valid_messages() -> None:
     msgs = lm.result_messages([R("あ。" * 6000)])
-    assert len(msgs) == 3 and not _message_problems(msgs)
+    assert len(msgs) == 3 and not message_problems(msgs)
 
 
 def test_quick_reply_limits() -> None:
@@ -71,7 +71,7 @@ def test_quick_replies_ride_on_the_last_message() -> None:
     msgs = lm.result_messages([R("一つ目", [Q("A", "a")]), R("二つ目", [Q("B", "b")])])
     assert len(msgs) == 2 and "quickReply" not in msgs[0]
     assert [i["action"]["text"] for i in msgs[-1]["quickReply"]["items"]] == ["a", "b"]
-    assert not _message_problems(msgs)
+    assert not message_problems(msgs)
 
 
 def test_faq_answer_gets_link_and_feedback_buttons() -> None:
@@ -88,7 +88,7 @@ def test_faq_answer_gets_link_and_feedback_buttons() -> None:
     assert [a["label"] for a in actions[1:]] == [lm.FEEDBACK_YES, lm.FEEDBACK_NO]
     assert lm.decode_postback(actions[1]["data"]) == {"a": "fb", "v": "1", "faq": "FAQ-001"}
     assert template["quickReply"]["items"][0]["action"]["text"] == "ごみの日"
-    assert not _message_problems(msgs)
+    assert not message_problems(msgs)
 
 
 def test_faq_link_must_be_http() -> None:
@@ -98,7 +98,7 @@ def test_faq_link_must_be_http() -> None:
 
 def test_many_replies_are_packed_into_five_messages() -> None:
     msgs = lm.result_messages([R(f"返信{i}") for i in range(9)])
-    assert len(msgs) == 5 and not _message_problems(msgs)
+    assert len(msgs) == 5 and not message_problems(msgs)
     assert "返信0" in msgs[0]["text"] and "返信8" in msgs[-1]["text"]
 
 
@@ -114,4 +114,4 @@ def test_follow_greeting_mentions_usage_and_privacy() -> None:
     texts = lm.follow_greeting("市民相談室(000-0000-1000)")
     joined = "\n".join(texts)
     assert "使い方" in joined and "個人情報" in joined and "000-0000-1000" in joined
-    assert not _message_problems(lm.text_messages(texts, lm.menu_quick_reply()))
+    assert not message_problems(lm.text_messages(texts, lm.menu_quick_reply()))

@@ -10,15 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from bot.services import services_of
 from bot.storage.line_inbox import LineInboxRow, LineUser
 from bot.storage.models import Feedback, Message
 from channels.line import messages as lm
-from tests.support.fake_line import FakeLine, event, signed_headers, text_event, webhook_body
+from channels.line.fake import FakeLine, event, signed_headers, text_event, webhook_body
 from tests.support.line import CHANNEL_SECRET, StubRasa, line_settings, make_line_app
 
 
 def _count(app, model, *where) -> int:  # type: ignore[no-untyped-def]
-    with app.state.session_factory() as session:
+    with services_of(app).factory() as session:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
@@ -122,11 +123,11 @@ def test_text_message_is_answered_by_reply(client: TestClient, fake_line: FakeLi
     call = rasa.calls[0]
     assert call["metadata"]["channel"] == "line" and call["sender"].startswith("line-")
     assert user not in json.dumps(rasa.calls)  # Rasa only ever sees the pseudonym
-    assert call["metadata"]["sender_ref"] == call["sender"]
+    assert call["metadata"]["resident_key"] == call["sender"]
     app = client.app
     assert _wait_done(app, 1)
     assert _count(app, Message, Message.direction == "in") == 1
-    with app.state.session_factory() as session:
+    with services_of(app).factory() as session:
         row = session.scalars(select(LineInboxRow)).one()
         assert row.status == "done" and row.payload is None  # raw event (LINE id, text) dropped when done
         assert session.scalars(select(LineUser)).one().user_id == user
@@ -180,7 +181,7 @@ def test_follow_greets_and_unfollow_stops_pushes(
     _post(client, [event("unfollow", user)])
     app = client.app
     assert fake_line.wait_for(lambda f: _count(app, LineUser, LineUser.followed.is_(False)) == 1)
-    with app.state.session_factory() as session:
+    with services_of(app).factory() as session:
         row = session.scalars(select(LineUser)).one()
         assert row.unfollowed_at is not None and row.delete_after is not None
     assert len(fake_line.delivered) == 1
@@ -241,7 +242,7 @@ def test_image_is_downloaded_stored_and_passed_as_photo_id(
     assert rasa.calls[0]["text"] == "[写真]"
     photo_ids = rasa.calls[0]["metadata"]["photo_ids"]
     assert len(photo_ids) == 1
-    assert client.app.state.line_worker._photos.path_for(photo_ids[0]) is not None
+    assert client.app.state.line_worker.answerer.photos.path_for(photo_ids[0]) is not None
 
 
 def test_refused_image_gets_the_japanese_reason(
@@ -263,7 +264,7 @@ def test_faq_answer_feedback_postback_is_stored(client: TestClient, fake_line: F
     _post(client, [event("postback", postback={"data": no["data"]})])
     assert fake_line.wait_for(lambda f: len(f.delivered) == 2)
     assert _wait_done(client.app, 2)
-    with client.app.state.session_factory() as session:
+    with services_of(client.app).factory() as session:
         feedback = session.scalars(select(Feedback)).one()
     assert feedback.faq_id == "FAQ-001" and feedback.helpful is False and feedback.channel == "line"
     assert fake_line.delivered_texts()[-1] == lm.FEEDBACK_THANKS_NO

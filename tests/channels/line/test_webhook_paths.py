@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from channels.line.events import LineEvent
+from channels.line.fake import signed_headers, text_event, webhook_body
 from channels.line.webhook import WebhookFastPath, WebhookHandler, make_router
-from tests.support.fake_line import signed_headers, text_event, webhook_body
 
 SECRET = "paths-secret"
 CAP = 4096

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from channels.web.furigana import segments
+from knowledge.reading import Reader
+
+READ = Reader().read
 
 
 @pytest.mark.parametrize(
@@ -19,11 +22,11 @@ from channels.web.furigana import segments
     ],
 )
 def test_segments_join_back_to_the_text(text: str) -> None:
-    assert "".join(str(s["text"]) for s in segments(text)) == text
+    assert "".join(str(s["text"]) for s in segments(text, READ)) == text
 
 
 def test_kanji_runs_get_hiragana_aligned_by_okurigana() -> None:
-    got = segments("住民票を申し込む")
+    got = segments("住民票を申し込む", READ)
     assert got[0] == {"text": "住民票", "reading": "じゅうみんひょう"}
     assert {"text": "申", "reading": "もう"} in got
     assert {"text": "込", "reading": "こ"} in got

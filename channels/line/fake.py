@@ -1,4 +1,5 @@
-"""A loopback fake of the LINE Messaging API (api.line.me and api-data.line.me on one port).
+"""A loopback stand-in for the LINE Messaging API (api.line.me and api-data.line.me on one port), for tests,
+benchmarks and staging. Standard library only.
 
     with FakeLine() as line:                     # real HTTP server on 127.0.0.1:<free port>
         settings = ...(LINE_API_BASE_URL=line.base_url, LINE_DATA_API_BASE_URL=line.base_url)
@@ -8,10 +9,14 @@
         line.calls                                # every request, in order
         line.delivered                            # what reached residents (409 resends not counted)
 
-It behaves like LINE where tests depend on it: a reply token works once (`expire_token` makes one stale),
+    line = FakeLine(token).start(); …; line.snapshot(); line.refused; line.close()   # benchmarks, soak
+
+It behaves like LINE where callers depend on it: a reply token works once (`expire_token` makes one stale),
 a push retry key already accepted answers 409, message limits (5 per call, 5,000 UTF-16 units, 13 quick-reply
-items, 20-char labels, 300-char postback data) answer 400, a wrong bearer token answers 401.
-Also builders for signed webhook bodies (`text_event`, `webhook_body`, `signed_headers`).
+items, 20-char labels, 300-char postback data) answer 400, a wrong bearer token answers 401. Every delivery is
+also kept as a `Delivery` with its arrival time (`time.perf_counter()`), so a benchmark can tell delivered,
+duplicated and how long processing took; `refused` counts the 4xx answers other than 409.
+Also builders for signed webhook bodies (`text_event`, `event`, `webhook_body`, `signed_headers`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +34,7 @@ from typing import Any
 from channels.line.signature import sign
 
 Action = int | str | tuple[int, dict[str, str]]
+Answer = tuple[int, Any, dict[str, str]]
 
 
 @dataclass
@@ -52,11 +59,20 @@ class Call:
         return self.headers.get("x-line-retry-key")
 
 
+@dataclass
+class Delivery:
+    via: str  # reply | push
+    key: str  # the reply token, or the push's user id + ":" + retry key
+    texts: list[str]
+    at: float  # time.perf_counter() on arrival
+
+
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _message_problems(messages: Any) -> list[str]:
+def message_problems(messages: Any) -> list[str]:
+    """What LINE would refuse in a reply's or push's `messages` (empty: acceptable)."""
     if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
         return ["messages must be 1 to 5"]
     problems = []
@@ -93,12 +109,33 @@ def _action_problems(actions: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+_EXACT = {"/v2/bot/message/reply": "reply", "/v2/bot/message/push": "push", "/v2/bot/richmenu": "richmenu"}
+
+
+def _kind(path: str) -> str:
+    if path in _EXACT:
+        return _EXACT[path]
+    if path.startswith("/v2/bot/message/") and path.endswith("/content"):
+        return "content"
+    if path.startswith("/v2/bot/richmenu/") and path.endswith("/content"):
+        return "richmenu_content"
+    if path.startswith("/v2/bot/user/all/richmenu/"):
+        return "richmenu_default"
+    return "unknown"
+
+
+def _sent(messages: list[Any]) -> Answer:
+    return 200, {"sentMessages": [{"id": str(uuid.uuid4())} for _ in messages]}, {}
+
+
 class FakeLine:
     def __init__(self, access_token: str = "test-access-token", hang_s: float = 1.5) -> None:
         self.access_token = access_token
         self.hang_s = hang_s
         self.calls: list[Call] = []
         self.delivered: list[dict[str, Any]] = []  # {"via", "to"|"reply_token", "messages", "retry_key"}
+        self.deliveries: list[Delivery] = []  # the same, with arrival times (benchmarks)
+        self.refused = 0  # 4xx answers other than 409 (bad token, used reply token, limits…)
         self.contents: dict[str, tuple[bytes, str]] = {}
         self.rich_menus: dict[str, dict[str, Any]] = {}
         self.default_rich_menu: str | None = None
@@ -108,14 +145,14 @@ class FakeLine:
         self._accepted_keys: set[str] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # Control ---------------------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
+        assert self._server is not None, "start the fake first (use it as a context manager, or start())"
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def inject(self, kind: str, *actions: Action) -> None:
@@ -136,7 +173,12 @@ class FakeLine:
                 m.get("text", "") for d in self.delivered for m in d["messages"] if m.get("type") == "text"
             ]
 
-    def wait_for(self, predicate: Any, timeout_s: float = 10.0) -> bool:
+    def snapshot(self) -> list[Delivery]:
+        """The deliveries so far (a copy, safe to read while the server runs)."""
+        with self._lock:
+            return list(self.deliveries)
+
+    def wait_for(self, predicate: Callable[[FakeLine], bool], timeout_s: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if predicate(self):
@@ -148,9 +190,11 @@ class FakeLine:
         with self._lock:
             self.calls.clear()
             self.delivered.clear()
+            self.deliveries.clear()
+            self.refused = 0
             self._script.clear()
 
-    def __enter__(self) -> FakeLine:
+    def start(self) -> FakeLine:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -168,46 +212,31 @@ class FakeLine:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
+        threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="fake-line", daemon=True
-        )
-        self._thread.start()
+        ).start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
         self._server = None
 
+    def __enter__(self) -> FakeLine:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # Serving ---------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _kind(method: str, path: str) -> str:
-        if path == "/v2/bot/message/reply":
-            return "reply"
-        if path == "/v2/bot/message/push":
-            return "push"
-        if path.startswith("/v2/bot/message/") and path.endswith("/content"):
-            return "content"
-        if path == "/v2/bot/richmenu":
-            return "richmenu"
-        if path.startswith("/v2/bot/richmenu/") and path.endswith("/content"):
-            return "richmenu_content"
-        if path.startswith("/v2/bot/user/all/richmenu/"):
-            return "richmenu_default"
-        return "unknown"
-
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        arrived = time.perf_counter()
         path = handler.path.split("?", 1)[0]
-        kind = self._kind(handler.command, path)
-        call = Call(
-            kind=kind,
-            method=handler.command,
-            path=path,
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            body=body,
-        )
+        kind = _kind(path)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        call = Call(kind=kind, method=handler.command, path=path, headers=headers, body=body)
         with self._lock:
             self.calls.append(call)
             action = self._script[kind].popleft() if self._script[kind] else None
@@ -215,14 +244,17 @@ class FakeLine:
             time.sleep(self.hang_s)
             action = None
         if isinstance(action, int):
-            status, payload, headers = action, {"message": f"injected {action}"}, {}
+            status, payload, extra = action, {"message": f"injected {action}"}, {}
         elif isinstance(action, tuple):
-            status, payload, headers = action[0], {"message": f"injected {action[0]}"}, action[1]
+            status, payload, extra = action[0], {"message": f"injected {action[0]}"}, action[1]
         else:
-            status, payload, headers = self._respond(kind, path, call)
+            status, payload, extra = self._respond(kind, path, call, arrived)
         call.status = status
+        if 400 <= status < 500 and status != 409:
+            with self._lock:
+                self.refused += 1
         if isinstance(payload, bytes):
-            data, ctype = payload, headers.pop("Content-Type", "application/octet-stream")
+            data, ctype = payload, extra.pop("Content-Type", "application/octet-stream")
         else:
             data, ctype = json.dumps(payload).encode(), "application/json"
         try:
@@ -230,30 +262,35 @@ class FakeLine:
             handler.send_header("Content-Type", ctype)
             handler.send_header("Content-Length", str(len(data)))
             handler.send_header("x-line-request-id", str(uuid.uuid4()))
-            for name, value in headers.items():
+            for name, value in extra.items():
                 handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
             pass
 
-    def _respond(self, kind: str, path: str, call: Call) -> tuple[int, Any, dict[str, str]]:
+    def _deliver(self, via: str, key: str, messages: list[Any], arrived: float, **what: Any) -> None:
+        self.delivered.append({"via": via, **what, "messages": messages})
+        texts = [str(m.get("text", "")) for m in messages if isinstance(m, dict)]
+        self.deliveries.append(Delivery(via, key, texts, arrived))
+
+    def _respond(self, kind: str, path: str, call: Call, arrived: float) -> Answer:
         if call.headers.get("authorization") != f"Bearer {self.access_token}":
             return 401, {"message": "Authentication failed"}, {}
         body = call.json if call.body else None
+        fields: dict[str, Any] = body if isinstance(body, dict) else {}
         with self._lock:
             if kind == "reply":
-                token = (body or {}).get("replyToken")
-                problems = _message_problems((body or {}).get("messages"))
+                token = fields.get("replyToken")
+                problems = message_problems(fields.get("messages"))
                 if problems:
                     return 400, {"message": "The request body has errors", "details": problems}, {}
                 if not token or token in self._used_tokens or token in self._stale_tokens:
                     return 400, {"message": "Invalid reply token"}, {}
                 self._used_tokens.add(token)
-                self.delivered.append(
-                    {"via": "reply", "reply_token": token, "messages": body["messages"], "retry_key": None}
-                )
-                return 200, {"sentMessages": [{"id": str(uuid.uuid4())} for _ in body["messages"]]}, {}
+                messages = fields["messages"]
+                self._deliver("reply", token, messages, arrived, reply_token=token, retry_key=None)
+                return _sent(messages)
             if kind == "push":
                 key = call.retry_key
                 if key is not None:
@@ -267,15 +304,15 @@ class FakeLine:
                             {"message": "The retry key is already accepted"},
                             {"x-line-accepted-request-id": "accepted"},
                         )
-                problems = _message_problems((body or {}).get("messages"))
+                problems = message_problems(fields.get("messages"))
                 if problems:
                     return 400, {"message": "The request body has errors", "details": problems}, {}
                 if key is not None:
                     self._accepted_keys.add(key)
-                self.delivered.append(
-                    {"via": "push", "to": body.get("to"), "messages": body["messages"], "retry_key": key}
-                )
-                return 200, {"sentMessages": [{"id": str(uuid.uuid4())} for _ in body["messages"]]}, {}
+                to, messages = fields.get("to"), fields["messages"]
+                unique = key or str(uuid.uuid4())
+                self._deliver("push", f"{to}:{unique}", messages, arrived, to=to, retry_key=key)
+                return _sent(messages)
             if kind == "content":
                 message_id = path.split("/")[4]
                 if message_id not in self.contents:
@@ -305,34 +342,17 @@ class FakeLine:
 
 
 def text_event(
-    text: str,
-    user_id: str = "U" + "0" * 32,
-    *,
-    event_id: str | None = None,
-    message_id: str | None = None,
-    reply_token: str | None = None,
-    redelivery: bool = False,
-    timestamp_ms: int | None = None,
+    text: str, user_id: str = "U" + "0" * 32, *, message_id: str | None = None, **kwargs: Any
 ) -> dict[str, Any]:
-    return _event(
-        "message",
-        user_id,
-        event_id=event_id,
-        reply_token=reply_token,
-        redelivery=redelivery,
-        timestamp_ms=timestamp_ms,
-        message={
-            "type": "text",
-            "id": message_id or str(uuid.uuid4().int)[:18],
-            "text": text,
-            "quoteToken": "q" + uuid.uuid4().hex,
-        },
-    )
+    """A text message event; `kwargs` as for `event` (event_id, reply_token, redelivery, timestamp_ms)."""
+    message_id = message_id or str(uuid.uuid4().int)[:18]
+    message = {"type": "text", "id": message_id, "text": text, "quoteToken": "q" + uuid.uuid4().hex}
+    return event("message", user_id, message=message, **kwargs)
 
 
-def _event(
+def event(
     kind: str,
-    user_id: str,
+    user_id: str = "U" + "0" * 32,
     *,
     event_id: str | None = None,
     reply_token: str | None = None,
@@ -340,7 +360,8 @@ def _event(
     timestamp_ms: int | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    event = {
+    """Any event: `event("follow")`, `event("message", message={...})`, `event("postback", postback={...})`."""
+    body = {
         "type": kind,
         "mode": "active",
         "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
@@ -350,13 +371,8 @@ def _event(
         **extra,
     }
     if kind != "unfollow":
-        event["replyToken"] = reply_token or uuid.uuid4().hex
-    return event
-
-
-def event(kind: str, user_id: str = "U" + "0" * 32, **kwargs: Any) -> dict[str, Any]:
-    """Any event: `event("follow")`, `event("message", message={...})`, `event("postback", postback={...})`."""
-    return _event(kind, user_id, **kwargs)
+        body["replyToken"] = reply_token or uuid.uuid4().hex
+    return body
 
 
 def webhook_body(

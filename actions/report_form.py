@@ -1,0 +1,260 @@
+"""The report form: `validate_report_form` and the form's custom questions (category, location, confirmation).
+
+Slot values (docs/contracts.md): `report_category` a category code (bot/reports/categories.py);
+`report_photos` a list of photo ids or "skip"; `report_location` "lat,lon" optionally followed by a space and
+the address/landmark, or the typed address, or "skip"; `report_description` text; `report_confirm` "yes"/"no".
+What happens once the form is done is in `actions/reports.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.report_parsing import (
+    CANCEL_WORDS,
+    COORDS,
+    FORM,
+    NO_WORDS,
+    SKIP,
+    SKIP_WORDS,
+    YES_WORDS,
+    decode_location,
+    describe_location,
+    emergency_text,
+    encode_location,
+    latest_text,
+    location_from_metadata,
+    normalize,
+    own_photos,
+    photo_gps,
+    previous_slot,
+    reset_events,
+    urgent_hazard,
+    warned_in_this_form,
+)
+from actions.runtime import Runtime, RuntimeAction, message_metadata
+from bot.reports.categories import OTHER
+from bot.reports.service import MAX_PHOTOS
+
+CANCELLED = (
+    "通報の入力を取りやめました。入力いただいた内容は保存していません。"
+    "また何かあれば、いつでもお知らせください。"
+)
+
+
+class ValidateReportForm(FormValidationAction):
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def name(self) -> str:
+        return "validate_report_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        # Rasa also calls this action from `action_extract_slots` (custom slot mapping) on every user turn;
+        # everything happens once, when the form itself asks (latest action = the form).
+        if tracker.latest_action_name != FORM:
+            return []
+        text = latest_text(tracker)
+        if normalize(text) in CANCEL_WORDS:
+            dispatcher.utter_message(text=CANCELLED)
+            return reset_events()
+        hazard = urgent_hazard(text)
+        if hazard:
+            s = self.rt.settings
+            phone = s.water_emergency_phone if hazard == "water" else s.road_emergency_phone
+            if not warned_in_this_form(tracker, phone):
+                dispatcher.utter_message(text=emergency_text(s, hazard))
+        return await super().run(dispatcher, tracker, domain)
+
+    # --- category ---------------------------------------------------------------------------------
+    def validate_report_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        table = self.rt.categories()
+        requested = tracker.get_slot("requested_slot")
+        previous = previous_slot(tracker, "report_category")
+        if requested not in (None, "report_category") and previous:
+            return {"report_category": previous}  # a later answer sounded like a report intent: keep the kind
+        asked = requested == "report_category"
+        match = table.match_text(latest_text(tracker))
+        if match is not None and match.code != OTHER:
+            code = match.code
+        elif isinstance(value, str) and table.known(value) and value != OTHER:
+            code = value
+        elif asked:
+            code = match.code if match else OTHER  # free text that fits nothing is その他
+        else:
+            return {"report_category": None}  # a generic "通報したい": ask which kind
+        dispatcher.utter_message(text=f"「{table.get(code).label}」の通報として承ります。")
+        return {"report_category": code}
+
+    # --- photos -----------------------------------------------------------------------------------
+    def extract_report_photos(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        metadata = message_metadata(tracker)
+        ids = metadata.get("photo_ids")
+        current = tracker.get_slot("report_photos")
+        if ids and requested in ("report_photos", "report_location", "report_description"):
+            existing = current if isinstance(current, list) else []
+            merged = list(dict.fromkeys(existing + own_photos(self.rt.photos(), ids, tracker.sender_id)))
+            if not merged:
+                dispatcher.utter_message(
+                    text="写真を確認できませんでした。もう一度送るか、「スキップ」と送ってください。"
+                )
+                return {"report_photos": None} if requested == "report_photos" else {}
+            if len(merged) > MAX_PHOTOS:
+                dispatcher.utter_message(
+                    text=f"写真は{MAX_PHOTOS}枚までです。最初の{MAX_PHOTOS}枚を使います。"
+                )
+            return {"report_photos": merged[:MAX_PHOTOS]}
+        if requested != "report_photos":
+            return {}
+        location = location_from_metadata(metadata)
+        if location:  # a position instead of a photo: no photo, and the place is known
+            return {"report_photos": SKIP, "report_location": location}
+        if normalize(latest_text(tracker)) in SKIP_WORDS:
+            return {"report_photos": SKIP}
+        dispatcher.utter_message(text="写真を送ってください。写真がない場合は「スキップ」と送ってください。")
+        return {"report_photos": None}
+
+    def validate_report_photos(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value == SKIP:
+            return {"report_photos": SKIP}
+        if isinstance(value, str) and normalize(value) in SKIP_WORDS:  # a from_text mapping
+            return {"report_photos": SKIP}
+        if isinstance(value, list):
+            photos = own_photos(self.rt.photos(), value, tracker.sender_id)[:MAX_PHOTOS]
+            if photos:
+                dispatcher.utter_message(text=f"写真を受け取りました(計{len(photos)}枚)。")
+                return {"report_photos": photos}
+        return {"report_photos": None}
+
+    # --- location ---------------------------------------------------------------------------------
+    def validate_report_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        metadata = message_metadata(tracker)
+        location = location_from_metadata(metadata)
+        if location:
+            return {"report_location": location}
+        if metadata.get("photo_ids"):
+            return {"report_location": None}  # a photo turn, handled by the photo slot; ask the place again
+        if isinstance(value, str) and COORDS.match(value) and decode_location(value)[0] is not None:
+            return {"report_location": value}
+        word = normalize(value if isinstance(value, str) else "")
+        if word in SKIP_WORDS:
+            return {"report_location": SKIP}
+        if word in YES_WORDS:
+            gps = photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
+            if gps:
+                return {"report_location": encode_location(gps[0], gps[1], "写真の位置情報")}
+            return {"report_location": None}
+        if word in NO_WORDS:
+            return {"report_location": None}  # the question comes again, without the photo's position
+        if len(word) < 2:
+            dispatcher.utter_message(text="場所がわかるように、住所や目印をもう少し詳しく教えてください。")
+            return {"report_location": None}
+        return {"report_location": str(value).strip()[:200]}
+
+    # --- description ------------------------------------------------------------------------------
+    def validate_report_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if message_metadata(tracker).get("photo_ids"):
+            return {"report_description": None}
+        text = str(value or "").strip()
+        if len(normalize(text)) < 2:
+            dispatcher.utter_message(text="どのような状況か、ひとことでも教えてください。")
+            return {"report_description": None}
+        return {"report_description": text[:1000]}
+
+    # --- confirmation -----------------------------------------------------------------------------
+    def validate_report_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        word = normalize(str(value or ""))
+        if word in YES_WORDS or word.startswith("はい"):
+            return {"report_confirm": "yes"}
+        if word in NO_WORDS or word.startswith("いいえ"):
+            return {"report_confirm": "no"}
+        dispatcher.utter_message(text="「はい」か「いいえ」でお答えください。")
+        return {"report_confirm": None}
+
+
+class ActionAskReportCategory(RuntimeAction):
+    def name(self) -> str:
+        return "action_ask_report_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        buttons = [{"title": c.label, "payload": c.label} for c in self.rt.categories().categories]
+        dispatcher.utter_message(
+            text="どのような内容の通報ですか？当てはまるものを選ぶか、ひとことで教えてください。",
+            buttons=buttons,
+        )
+        return []
+
+
+class ActionAskReportLocation(RuntimeAction):
+    def name(self) -> str:
+        return "action_ask_report_location"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        declined = normalize(latest_text(tracker)) in NO_WORDS
+        gps = None if declined else photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
+        if gps:
+            dispatcher.utter_message(
+                text=f"写真の位置情報({gps[0]:.5f}, {gps[1]:.5f} 付近)を使いますか？\n"
+                "別の場所の場合は、住所や目印を入力するか、位置情報を送ってください。",
+                buttons=[
+                    {"title": "はい、この場所", "payload": "はい"},
+                    {"title": "いいえ", "payload": "いいえ"},
+                ],
+            )
+            return []
+        lead = "では、" if declined else ""
+        dispatcher.utter_message(
+            text=f"{lead}場所を教えてください。住所や目印(例:中央町3丁目のコンビニ前)を入力するか、"
+            "位置情報を送ってください(LINE は「+」→「位置情報」)。わからない場合は「スキップ」と送ってください。",
+            buttons=[{"title": "スキップ", "payload": "スキップ"}],
+        )
+        return []
+
+
+class ActionAskReportConfirm(RuntimeAction):
+    def name(self) -> str:
+        return "action_ask_report_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        cat = self.rt.categories().get(tracker.get_slot("report_category"))
+        photos = tracker.get_slot("report_photos")
+        count = len(photos) if isinstance(photos, list) else 0
+        summary = (
+            f"次の内容で市に通報します。\n種類: {cat.label}\n場所: "
+            f"{describe_location(tracker.get_slot('report_location'))}\n"
+            f"写真: {f'{count}枚' if count else 'なし'}\n"
+            f"内容: {tracker.get_slot('report_description') or ''}\n担当: {cat.department}\n"
+            "よろしいですか？"
+        )
+        dispatcher.utter_message(
+            text=summary,
+            buttons=[
+                {"title": "はい、通報する", "payload": "はい"},
+                {"title": "いいえ、やめる", "payload": "いいえ"},
+            ],
+        )
+        return []

@@ -1,0 +1,233 @@
+"""What the LINE worker answers to each kind of event: one handler per kind, chosen from `HANDLERS`.
+
+`Answerer.answer` serves residents only (not groups or rooms), remembers the resident's LINE id for pushes,
+applies the per-resident flood limit to messages and postbacks, then calls the kind's handler. A handler saves
+its answer with `Turn.save` before returning it (fenced by the worker's claim, together with any side effect),
+so an event resumed after a crash delivers the saved answer instead of asking Rasa again. [] means no answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.alerts import record_staff_alert
+from bot.chat import ChatInputError, ChatService
+from bot.storage import conversations
+from bot.storage import line_inbox as inbox
+from bot.storage.db import utcnow
+from channels.line import messages as lm
+from channels.line.client import LineApiError, LineClient
+from channels.line.events import LineEvent
+from channels.web.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+CHANNEL = "line"
+
+Messages = list[dict[str, Any]]
+
+
+class PhotoSink(Protocol):
+    """Where a resident's photo goes (`bot.reports.photos.PhotoStore`). Refusals raise a ValueError subclass whose
+    message is Japanese text for the resident."""
+
+    def store_photo(self, data: bytes, content_type: str | None, owner: str | None = None) -> Any: ...
+
+
+class SaveAnswer(Protocol):
+    def __call__(
+        self, messages: Messages, also: Callable[[Session], Any] | None = None
+    ) -> Awaitable[Messages]: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One resident's event being answered, with the worker's two ways to write."""
+
+    event: LineEvent
+    row_id: int  # the inbox row (for logs)
+    resident_id: str  # the LINE userId: personal data, only for the inbox's push address and ChatService
+    resident_key: str
+    save: SaveAnswer  # store the answer (and `also`, in the same transaction) while the claim holds
+    db: Callable[[Callable[[Session], Any]], Awaitable[Any]]  # one transaction
+
+
+Handler = Callable[["Answerer", Turn], Awaitable[Messages]]
+
+
+class Answerer:
+    """Answers one event. Holds the per-process state of answering: the flood limit and who was told to wait."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        chat: ChatService,
+        line_client: LineClient,
+        photos: PhotoSink | None,
+        *,
+        contact: str = "",
+        retention_days: int = 30,
+        rate_per_minute: int = 30,
+    ) -> None:
+        self.factory = factory
+        self.chat = chat
+        self.line_client = line_client
+        self.photos = photos
+        self.contact = contact
+        self.retention_days = retention_days
+        self._limiter = RateLimiter(rate_per_minute)  # per resident, in this process
+        self._told_to_wait: set[str] = set()
+
+    async def answer(
+        self,
+        event: LineEvent,
+        row_id: int,
+        save: SaveAnswer,
+        db: Callable[[Callable[[Session], Any]], Awaitable[Any]],
+    ) -> Messages:
+        resident_id = event.user_id
+        if not resident_id or (event.raw.get("source") or {}).get("type", "user") != "user":
+            return []  # groups and rooms are not served
+        resident_key = self.chat.resident_key(CHANNEL, resident_id)
+        turn = Turn(event, row_id, resident_id, resident_key, save, db)
+        kind = kind_of(event)
+        if kind not in RECORD_THE_FRIENDSHIP:
+            await db(lambda s: inbox.remember_user(s, resident_key, resident_id))
+            wait = self._limiter.check(resident_key) if event.type in ("message", "postback") else 0.0
+            if wait:  # a flood: no Rasa, no storage; the resident is told once per flood
+                if resident_key in self._told_to_wait:
+                    return []
+                if len(self._told_to_wait) > 10_000:  # bounded like the limiter itself
+                    self._told_to_wait.clear()
+                self._told_to_wait.add(resident_key)
+                return await save(lm.text_messages([lm.rate_limited_reply(wait)]))
+            self._told_to_wait.discard(resident_key)
+        handler = HANDLERS.get(kind, on_unsupported if event.type == "message" else on_ignore)
+        return await handler(self, turn)
+
+    async def chat_turn(self, turn: Turn, text: str, metadata: dict[str, Any]) -> Messages:
+        """Ask Rasa (through ChatService) and save its answer."""
+        meta = {"resident_key": turn.resident_key, **metadata}
+        try:
+            result = await self.chat.handle(CHANNEL, turn.resident_id, text, meta)
+        except ChatInputError as exc:
+            return await turn.save(lm.text_messages([str(exc)]))
+        return await turn.save(lm.result_messages(result.replies, result.faq_id, result.link))
+
+
+def kind_of(event: LineEvent) -> str:
+    """The key into `HANDLERS`: the event type, and for messages the message type (`message/text`)."""
+    return f"message/{event.message_type}" if event.type == "message" else event.type
+
+
+async def on_follow(a: Answerer, turn: Turn) -> Messages:
+    resident_key, resident_id = turn.resident_key, turn.resident_id
+    return await turn.save(
+        lm.text_messages(lm.follow_greeting(a.contact), lm.menu_quick_reply()),
+        lambda s: inbox.remember_user(s, resident_key, resident_id, follow=True),
+    )
+
+
+async def on_unfollow(a: Answerer, turn: Turn) -> Messages:
+    until = utcnow() + timedelta(days=a.retention_days)
+    await turn.db(lambda s: inbox.mark_unfollowed(s, turn.resident_key, turn.resident_id, until))
+    return []
+
+
+async def on_postback(a: Answerer, turn: Turn) -> Messages:
+    data = lm.decode_postback(turn.event.postback_data)
+    if data.get("a") == "fb":
+        helpful = data.get("v") == "1"
+        faq_id = data.get("faq") or None
+        text = lm.FEEDBACK_THANKS_YES if helpful else lm.FEEDBACK_THANKS_NO
+        quick = None if helpful else lm.menu_quick_reply()
+        return await turn.save(
+            lm.text_messages([text], quick),
+            lambda s: conversations.add_feedback(
+                s, channel=CHANNEL, sender=turn.resident_key, faq_id=faq_id, helpful=helpful
+            ),
+        )
+    if data.get("a") == "say" and data.get("t"):
+        return await a.chat_turn(turn, data["t"], {})
+    return []
+
+
+async def on_sticker(a: Answerer, turn: Turn) -> Messages:
+    return await turn.save(lm.text_messages([lm.STICKER_REPLY], lm.menu_quick_reply()))
+
+
+async def on_text(a: Answerer, turn: Turn) -> Messages:
+    return await a.chat_turn(turn, str(turn.event.message.get("text") or ""), {})
+
+
+async def on_location(a: Answerer, turn: Turn) -> Messages:
+    msg = turn.event.message
+    address = str(msg.get("address") or msg.get("title") or "").strip()
+    place = {"lat": msg.get("latitude"), "lon": msg.get("longitude"), "address": address}
+    return await a.chat_turn(turn, address or "[位置情報]", {"location": place})
+
+
+async def on_image(a: Answerer, turn: Turn) -> Messages:
+    message_id = turn.event.message_id
+    if a.photos is None or not message_id:
+        return await turn.save(lm.text_messages([lm.PHOTO_FAILED_REPLY]))
+    try:
+        data, content_type = await a.line_client.get_content(message_id)
+    except LineApiError:  # gone (404) or refused: ask the resident to send it again
+        log.warning("LINE event %s: image content unavailable", turn.row_id)
+        return await turn.save(lm.text_messages([lm.PHOTO_FAILED_REPLY]))
+    photos = a.photos
+    try:
+        stored = await anyio.to_thread.run_sync(
+            lambda: photos.store_photo(data, content_type, owner=turn.resident_key)
+        )
+    except (ValueError, RuntimeError) as exc:  # refusal (Japanese message) or store unavailable
+        message = getattr(exc, "message_ja", None) or str(exc)
+        if not isinstance(exc, ValueError):  # the photo was fine but could not be written (disk full…)
+            error = exc
+            await anyio.to_thread.run_sync(lambda: _alert_photo_store(a.factory, error))
+        return await turn.save(lm.text_messages([message]))
+    return await a.chat_turn(turn, "[写真]", {"photo_ids": [_photo_id(stored)]})
+
+
+async def on_unsupported(a: Answerer, turn: Turn) -> Messages:
+    """A message type madoguchi does not read (video, audio, file…)."""
+    return await turn.save(lm.text_messages([lm.UNSUPPORTED_REPLY], lm.menu_quick_reply()))
+
+
+async def on_ignore(a: Answerer, turn: Turn) -> Messages:
+    """An event that needs no answer (beacon, account link, …)."""
+    return []
+
+
+HANDLERS: dict[str, Handler] = {
+    "follow": on_follow,
+    "unfollow": on_unfollow,
+    "postback": on_postback,
+    "message/sticker": on_sticker,
+    "message/text": on_text,
+    "message/location": on_location,
+    "message/image": on_image,
+}
+# kinds whose handler records the friendship itself: no `remember_user` before them, no flood limit
+RECORD_THE_FRIENDSHIP = frozenset({"follow", "unfollow"})
+
+
+def _photo_id(stored: Any) -> str:
+    return stored if isinstance(stored, str) else str(stored.photo_id)
+
+
+def _alert_photo_store(factory: sessionmaker[Session], exc: Exception) -> None:
+    """Tell staff (dashboard alert) that a LINE photo could not be stored; the resident goes on without it."""
+    record_staff_alert(
+        factory,
+        "photo_store_unavailable",
+        "写真を保存できませんでした(ディスクの空き・権限を確認してください)",
+        {"error": str(exc)[:300], "channel": CHANNEL},
+    )

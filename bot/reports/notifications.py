@@ -1,0 +1,164 @@
+"""Telling a LINE resident that their case changed: the message text, the `Notifier` that pushes it, and the
+resend of status changes that could not be pushed yet (same retry key, so LINE never delivers one twice)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.line.push import push_to_sender
+from bot.reports.categories import CategoryTable
+from bot.settings import Settings
+from bot.storage.db import transaction, utcnow
+from bot.storage.reports import (
+    CHECKING,
+    DONE,
+    DUPLICATE,
+    OUT_OF_SCOPE,
+    RECEIVED,
+    SCHEDULED,
+    Report,
+    ReportEvent,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Notifier(Protocol):
+    """Sends text to a resident. `bot.line.push.push_to_sender` has this shape behind `LinePushNotifier`."""
+
+    def notify(self, resident_key: str, texts: list[str], retry_key: str) -> bool: ...
+
+
+class LinePushNotifier:
+    """Pushes on LINE through `bot.line.push.push_to_sender`."""
+
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        self._factory = factory
+        self._settings = settings
+
+    def notify(self, resident_key: str, texts: list[str], retry_key: str) -> bool:
+        status = _run_coroutine(push_to_sender(self._factory, self._settings, resident_key, texts, retry_key))
+        # "sent", or "skipped" (not a LINE resident any more, unfollowed, LINE not configured): nothing
+        # left to retry. "failed" (LINE unavailable after its retries) stays pending for
+        # retry_pending_notifications.
+        return status in ("sent", "skipped")
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when this thread already runs an event loop."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def status_message(
+    case_number: str, status: str, note: str = "", duplicate_case: str | None = None, category_label: str = ""
+) -> str:
+    """What the resident reads on LINE when their case changes."""
+    subject = f"{category_label}の通報" if category_label else "ご通報"
+    head = f"{subject}(受付番号 {case_number})について"
+    body = {
+        CHECKING: "、担当課で現地の状況を確認しています。",
+        SCHEDULED: "、対応することが決まりました。準備ができしだい作業します。",
+        DONE: "、対応が完了しました。ご協力ありがとうございました。",
+        OUT_OF_SCOPE: "、申し訳ありませんが、市では対応できない内容でした。",
+        DUPLICATE: (
+            f"、同じ場所の通報(受付番号 {duplicate_case})をすでに受け付けていたため、"
+            "そちらとあわせて対応します。"
+            if duplicate_case
+            else "、同じ内容の通報をすでに受け付けていたため、そちらとあわせて対応します。"
+        ),
+        RECEIVED: "、受け付けの状態に戻しました。",
+    }.get(status, f"、状況が「{status}」になりました。")
+    lines = [head + body]
+    if note:
+        lines.append(("理由: " if status == OUT_OF_SCOPE else "担当課より: ") + note)
+    lines.append("ご不明な点は「私の通報はどうなった？」と送ってください。")
+    return "\n".join(lines)
+
+
+def push_status(notifier: Notifier, resident_key: str, text: str, report_id: int, event_id: int) -> bool:
+    """Push one status change under the retry key `report-<id>-<event>`; False (logged) when it failed."""
+    retry_key = f"report-{report_id}-{event_id}"
+    try:
+        return bool(notifier.notify(resident_key, [text], retry_key))
+    except Exception:
+        log.exception("report notification %s failed; it will be retried", retry_key)
+        return False
+
+
+def mark_notified(factory: sessionmaker[Session], event_id: int) -> datetime | None:
+    """Record that the resident was told about this event; when, or None if the event is gone."""
+    with transaction(factory) as session:
+        row = session.get(ReportEvent, event_id)
+        if row is None:
+            return None
+        row.notified_at = utcnow()
+        return row.notified_at
+
+
+def _pending(
+    session: Session, categories: CategoryTable | None, limit: int
+) -> list[tuple[int, int, str, str]]:
+    """(event id, report id, resident key, text) of LINE status changes not delivered yet, oldest first."""
+    rows = session.execute(
+        select(ReportEvent, Report)
+        .join(Report, Report.id == ReportEvent.report_id)
+        .where(
+            ReportEvent.notified_at.is_(None),
+            ReportEvent.status_from.is_not(None),
+            Report.channel == "line",
+        )
+        .order_by(ReportEvent.id)
+        .limit(limit)
+    ).all()
+    jobs = []
+    for event, report in rows:
+        dup = (
+            session.get(Report, report.duplicate_of)
+            if event.status_to == DUPLICATE and report.duplicate_of
+            else None
+        )
+        label = categories.get(report.category).label if categories else ""
+        text = status_message(
+            report.case_number, event.status_to, event.note, dup.case_number if dup else None, label
+        )
+        jobs.append((event.id, report.id, report.reporter, text))
+    return jobs
+
+
+def retry_pending_notifications(
+    factory: sessionmaker[Session],
+    notifier: Notifier,
+    categories: CategoryTable | None = None,
+    limit: int = 100,
+) -> int:
+    """Push status changes of LINE reports that were not delivered yet (same retry key, so never twice)."""
+    with factory() as session:
+        jobs = _pending(session, categories, limit)
+    sent = 0
+    for event_id, report_id, resident_key, text in jobs:
+        if push_status(notifier, resident_key, text, report_id, event_id):
+            sent += 1
+            mark_notified(factory, event_id)
+    return sent

@@ -1,0 +1,122 @@
+"""The report form (`validate_report_form` and its questions) with rasa-sdk's CollectingDispatcher and Tracker,
+turn by turn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.report_form import ActionAskReportCategory, ActionAskReportLocation, ValidateReportForm
+from actions.report_parsing import decode_location
+from actions.runtime import Runtime
+from tests.support.report_form import DOMAIN, GPS, Form, photo, report_runtime, texts
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    runtime, engine = report_runtime(tmp_path)
+    yield runtime
+    engine.dispose()
+
+
+def test_skip_photo_and_typed_address(rt: Runtime) -> None:
+    form = Form(rt)
+    form.slots["requested_slot"] = "report_category"
+    form.turn("街灯が切れている", {"report_category": "街灯が切れている"})
+    assert form.slots["report_category"] == "street_light"
+    form.turn("スキップ")
+    assert form.slots["report_photos"] == "skip"
+    _, asked = form.act(ActionAskReportLocation(rt))
+    assert "場所を教えてください" in texts(asked) and "写真の位置情報" not in texts(asked)
+    form.turn("駅前のローソンの角", {"report_location": "駅前のローソンの角"})
+    assert form.slots["report_location"] == "駅前のローソンの角"
+
+
+def test_text_instead_of_photo_asks_again(rt: Runtime) -> None:
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", requested_slot="report_photos")
+    events, said = form.turn("えーと")
+    assert form.slots["report_photos"] is None and "スキップ" in said[0]
+
+
+def test_photo_gps_is_offered_and_used(rt: Runtime) -> None:
+    settings = rt.settings
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", requested_slot="report_photos")
+    form.turn("[写真]", metadata={"photo_ids": [photo(settings, GPS)]})
+    _, asked = form.act(ActionAskReportLocation(rt))
+    assert "写真の位置情報(35.68120, 139.76710 付近)を使いますか？" in texts(asked)
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["はい", "いいえ"]
+    form.turn("いいえ", {"report_location": "いいえ"})
+    assert form.slots["report_location"] is None
+    _, asked = form.act(ActionAskReportLocation(rt), "いいえ")
+    assert "写真の位置情報" not in texts(asked) and "では、場所を教えてください" in texts(asked)
+    form.turn("はい", {"report_location": "はい"})
+    lat, lon, address = decode_location(form.slots["report_location"])
+    assert (lat, lon, address) == (pytest.approx(GPS[0]), pytest.approx(GPS[1]), "写真の位置情報")
+
+
+def test_someone_elses_photo_is_ignored(rt: Runtime) -> None:
+    settings = rt.settings
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", requested_slot="report_photos")
+    form.turn("[写真]", metadata={"photo_ids": [photo(settings, owner="line-someone-else"), "f" * 32]})
+    assert form.slots["report_photos"] is None
+
+
+def test_location_sent_at_the_photo_step_fills_both(rt: Runtime) -> None:
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", requested_slot="report_photos")
+    form.turn("[位置情報]", metadata={"location": {"lat": 35.1, "lon": 139.2, "address": None}})
+    assert form.slots["report_photos"] == "skip" and form.slots["report_location"] == "35.100000,139.200000"
+
+
+def test_urgent_hazard_gives_the_emergency_phone_first(rt: Runtime) -> None:
+    form = Form(rt)
+    _, said = form.turn("国道に大きな穴があいていて夜は危ない", {"report_category": "road_damage"})
+    assert "000-0000-1190" in said[0] and "24時間" in said[0]
+    assert "道路の穴・損傷" in said[1]  # the form goes on after the warning
+    _, said = form.turn("大きな穴で国道の夜は真っ暗", {"report_photos": None})
+    assert not any("000-0000-1190" in s for s in said)  # said once per report
+    water = Form(rt)
+    _, said = water.turn("道路から水が噴き出している", {"report_category": "other"})
+    assert "000-0000-2190" in said[0]
+    assert water.slots["report_category"] == "water_leak"
+    tree = Form(rt)
+    _, said = tree.turn("倒木で道がふさがっています", {"report_category": "other"})
+    assert "000-0000-1190" in said[0] and tree.slots["report_category"] == "fallen_tree"
+    calm = Form(rt)
+    _, said = calm.turn("歩道に小さな穴があります", {"report_category": "road_damage"})
+    assert not any("000-0000" in s for s in said)
+
+
+def test_generic_report_asks_the_category_with_quick_replies(rt: Runtime) -> None:
+    form = Form(rt)
+    form.turn("通報したい", {"report_category": "other"})
+    assert form.slots["report_category"] is None
+    _, asked = form.act(ActionAskReportCategory(rt))
+    assert [b["title"] for b in asked[0]["buttons"]] == [
+        "道路の穴・損傷",
+        "街路灯・カーブミラー",
+        "公園の遊具・設備",
+        "不法投棄",
+        "水道の漏水",
+        "倒木・枝",
+        "その他",
+    ]
+    form.turn("よくわからないもの", {"report_category": "よくわからないもの"})
+    assert form.slots["report_category"] == "other"
+
+
+def test_validator_is_silent_when_called_for_slot_extraction(rt: Runtime) -> None:
+    form = Form(rt)
+    dispatcher = CollectingDispatcher()
+    tracker = form.tracker(
+        "国道に大きな穴", {"report_category": "road_damage"}, latest_action="action_listen"
+    )
+    assert asyncio.run(ValidateReportForm(rt).run(dispatcher, tracker, DOMAIN)) == []
+    assert dispatcher.messages == []
