@@ -59,7 +59,7 @@ class ActionSubmitReport(RuntimeAction):
         draft, lost = self.draft(tracker)
         try:
             with transaction(self.rt.factory) as session:
-                outcome = submit_report(session, draft, self.rt.categories())
+                outcome = submit_report(session, draft, self.rt.categories(), clock=self.rt.clock)
         except Exception:
             log.exception("report could not be stored; spooling it")
             self.spool(dispatcher, draft)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatService
 from bot.services import Services, request_services
 from bot.settings import Settings
+from bot.storage.accounts import PasswordPolicy
 from knowledge.clock import CityClock
 
 
@@ -36,7 +37,12 @@ def get_clock(services: ServicesDep) -> CityClock:
     return services.clock
 
 
+def get_passwords(services: ServicesDep) -> PasswordPolicy:
+    return services.passwords
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 ClockDep = Annotated[CityClock, Depends(get_clock)]
+PasswordsDep = Annotated[PasswordPolicy, Depends(get_passwords)]

@@ -1,6 +1,6 @@
 """The gateway's services: one typed object `create_app` builds and routes reach through `bot.deps`.
 
-Cheap parts (settings, database, Rasa client, chat service, city clock) are built at once; heavy ones (the
+Cheap parts (settings, database, Rasa client, chat service, city clock, password policy) are built at once; heavy ones (the
 embedding model, the live FAQ searcher) and the city-data store are built on first use, once per process.
 """
 
@@ -21,6 +21,7 @@ from bot.live_search import LiveSearcher
 from bot.rasa import RasaClient
 from bot.reports.categories import CategoryTable, load_categories
 from bot.settings import Settings
+from bot.storage.accounts import PasswordPolicy
 from bot.storage.db import make_engine, session_factory
 from knowledge.clock import CityClock
 from knowledge.embedders import Embedder, make_embedder
@@ -45,6 +46,7 @@ class Services:
     rasa: RasaClient
     chat: ChatService
     clock: CityClock
+    passwords: PasswordPolicy  # how the admin console hashes and checks staff passwords
     # one client for /healthz's probes: a new one per probe built a TLS context each time, ~35 ms of CPU on the
     # event loop per monitoring poll (measured with cProfile while a burst of LINE webhooks was arriving)
     probe: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=2.0), repr=False)
@@ -63,7 +65,15 @@ class Services:
         factory = session_factory(engine)
         rasa = RasaClient(settings.rasa_url_list, timeout_s=settings.rasa_timeout_s)
         chat = ChatService(factory, rasa, settings.secret_key.get_secret_value(), contact=settings.contact)
-        return cls(settings, engine, factory, rasa, chat, settings.city_clock())
+        return cls(
+            settings,
+            engine,
+            factory,
+            rasa,
+            chat,
+            settings.city_clock(),
+            PasswordPolicy.from_settings(settings),
+        )
 
     @property
     def embedder(self) -> Embedder:

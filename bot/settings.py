@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     retention_closed_report_photos_days: int = Field(default=365, ge=1)  # photos of closed reports
     retention_unfollowed_line_days: int = Field(default=30, ge=1)  # LINE id + conversation after unfollow
     retention_login_attempts_days: int = Field(default=90, ge=1)  # console sign-ins (staff IP addresses)
+    # Staff passwords of the admin console (bot/storage/accounts.py PasswordPolicy): argon2id cost per hash.
+    # The defaults are argon2-cffi's (RFC 9106's low-memory profile); lower them only for tests.
+    password_time_cost: int = Field(default=3, ge=1)  # iterations
+    password_memory_kib: int = Field(default=65536, ge=8)  # memory per hash, KiB
+    password_parallelism: int = Field(default=4, ge=1)  # lanes
 
     # LINE inbox: seconds after which an event whose worker died is taken over (bot/line/worker.py)
     line_lease_s: float = Field(default=30.0, ge=5.0, le=50.0)

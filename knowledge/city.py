@@ -57,7 +57,8 @@ class CityProfile:
             return cls.from_dict(raw)
         except FileNotFoundError as exc:
             raise CityDataError([DataProblem(p.name, 0, "ファイルがありません / file not found")]) from exc
-        except (ValueError, KeyError, TypeError) as exc:
+        # AttributeError: a list or string where the file needs an object ({...})
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CityDataError([DataProblem(p.name, 0, f"city.json が正しくありません: {exc}")]) from exc
 
     @classmethod

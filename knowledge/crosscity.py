@@ -144,7 +144,10 @@ def _query_rows(records: Sequence[QueryRecord], reranker: LogisticModel) -> tupl
 
 
 def fit(
-    by_city: dict[str, list[QueryRecord]], embedder: str, max_wrong: float = MAX_WRONG_WHEN_FITTING
+    by_city: dict[str, list[QueryRecord]],
+    embedder: str,
+    max_wrong: float = MAX_WRONG_WHEN_FITTING,
+    second_embedder: str = "",
 ) -> RankerModel:
     """Fit reranker, calibrator and thresholds on the given cities.
 
@@ -164,7 +167,15 @@ def fit(
     calibrator = fit_logistic(x_all, y_all, QUERY_FEATURES, l2=1.0)
     p = calibrator.probability(x_all)
     answer_at = _threshold(p, y_all, max_wrong)
-    return RankerModel(embedder, reranker, calibrator, answer_at=answer_at, choose_at=0.05, fitted_on=names)
+    return RankerModel(
+        embedder,
+        reranker,
+        calibrator,
+        answer_at=answer_at,
+        choose_at=0.05,
+        fitted_on=names,
+        second_embedder=second_embedder,
+    )
 
 
 def _threshold(p: np.ndarray, right: np.ndarray, max_wrong: float) -> float:
@@ -242,13 +253,13 @@ def _first_stage_ranking(r: QueryRecord) -> list[str]:
 
 
 def leave_one_out(
-    by_city: dict[str, list[QueryRecord]], embedder: str
+    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = ""
 ) -> list[tuple[CityScore, CityScore, RankerModel]]:
     """For each city: the hand-tuned score, and the learned score with a model fitted on the other cities."""
     results = []
     for held in sorted(by_city):
         others = {n: recs for n, recs in by_city.items() if n != held}
-        model = fit(others, embedder)
+        model = fit(others, embedder, second_embedder=second_embedder)
         results.append((score(held, by_city[held], None), score(held, by_city[held], model), model))
     return results
 

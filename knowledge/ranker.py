@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.embedders import Embedder
 from knowledge.signals import Signals
 
 __all__ = [
@@ -61,6 +62,12 @@ PAIR_FEATURES = (
     "lexical_answer_x_question_chars",
     "lexical_answer_x_query_chars",
     "dense_question_x_query_chars",
+    "second",
+    "second_question",
+    "second_gap",
+    "second_question_gap",
+    "foreign_query_x_second",
+    "latin_query_x_second",
 )
 QUERY_FEATURES = (
     "top_share",
@@ -71,6 +78,8 @@ QUERY_FEATURES = (
     "top_dense_question",
     "top_lexical",
     "top_kana",
+    "top_second",
+    "top_second_gap",
     "kana_query",
     "latin_query",
     "foreign_query",
@@ -88,6 +97,8 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "dense_answer": signals.dense_answer[candidates],
         "lexical_question": signals.lexical_question[candidates],
         "lexical_answer": signals.lexical_answer[candidates],
+        "second": signals.second[candidates],
+        "second_question": signals.second_question[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):
@@ -112,6 +123,8 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
     out[:, PAIR_FEATURES.index("lexical_answer_x_question_chars")] = cols["lexical_answer"] * question_chars
     out[:, PAIR_FEATURES.index("lexical_answer_x_query_chars")] = cols["lexical_answer"] * query_chars
     out[:, PAIR_FEATURES.index("dense_question_x_query_chars")] = cols["dense_question"] * query_chars
+    out[:, PAIR_FEATURES.index("foreign_query_x_second")] = foreign_q * cols["second"]
+    out[:, PAIR_FEATURES.index("latin_query_x_second")] = latin_q * cols["second"]
     return out
 
 
@@ -132,6 +145,8 @@ def query_features(
         "top_dense_question": signals.dense_question[entry],
         "top_lexical": signals.lexical[entry],
         "top_kana": signals.kana[entry],
+        "top_second": signals.second[entry],
+        "top_second_gap": signals.second[entry] - float(np.delete(signals.second, entry).max(initial=0.0)),
         "kana_query": float(signals.kana_query),
         "latin_query": float(signals.latin_query),
         "foreign_query": float(signals.foreign_query),
@@ -225,6 +240,11 @@ class RankerModel:
     answer_at: float = 0.97  # answer when P(top entry is right) reaches this
     choose_at: float = 0.30  # offer choices when the leading entries together are this likely
     fitted_on: list[str] = field(default_factory=list)
+    second_embedder: str = ""  # the second dense signal's model ('' = fitted without one)
+
+    def fits(self, embedder: Embedder, second: Embedder | None) -> bool:
+        """True when this model was fitted with these embedders (its features mean the same)."""
+        return self.embedder == embedder.name and self.second_embedder == (second.name if second else "")
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -239,4 +259,5 @@ class RankerModel:
             answer_at=float(data["answer_at"]),
             choose_at=float(data["choose_at"]),
             fitted_on=list(data.get("fitted_on", [])),
+            second_embedder=str(data.get("second_embedder", "")),
         )

@@ -105,15 +105,17 @@ class FaqSearcher:
         tuning: SearchTuning | None = None,
         reader: Reader | None = None,
         ranker: RankerModel | None = None,
+        second_embedder: Embedder | None = None,
     ) -> None:
         self.embedder = embedder
+        self.second_embedder = second_embedder
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.normalizer = Normalizer(synonyms)
         low, high = dense_range_for(embedder.name)
         self.tuning = tuning or SearchTuning(dense_low=low, dense_high=high)
         self.reader = reader or Reader()
         # The learned second stage applies only to the embedder it was fitted with.
-        self.ranker = ranker if ranker is not None and ranker.embedder == embedder.name else None
+        self.ranker = ranker if ranker is not None and ranker.fits(embedder, second_embedder) else None
         self._index: FaqIndex | None = None
         self._lock = threading.Lock()
 
@@ -130,7 +132,13 @@ class FaqSearcher:
     def rebuild(self, entries: list[FaqEntry], progress: Callable[[int, int], None] | None = None) -> None:
         """(Re)index ``entries``; embeds only texts not in the on-disk cache. Swaps atomically."""
         index = FaqIndex.build(
-            list(entries), self.embedder, self.normalizer, self.reader, self.cache_dir, progress
+            list(entries),
+            self.embedder,
+            self.normalizer,
+            self.reader,
+            self.cache_dir,
+            progress,
+            second_embedder=self.second_embedder,
         )
         with self._lock:
             self._index = index
@@ -179,6 +187,7 @@ class FaqSearcher:
             told = (kinds == RowKind.ANSWER) | (kinds == RowKind.ENGLISH)
             np.maximum.at(dense_answer, index.row_entry[ids[0]][told], sims[0][told])
         span = max(tuning.dense_high - tuning.dense_low, 1e-6)
+        second, second_question = self._second_scores(clean, n)
         return Signals(
             dense=np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
             dense_question=np.clip((dense_question - tuning.dense_low) / span, 0.0, 1.0),
@@ -192,7 +201,24 @@ class FaqSearcher:
             lexical_answer=_share(*index.lexical_answer.scores(key)),
             question_chars=index.question_chars,
             query_chars=len(clean),
+            second=second,
+            second_question=second_question,
         )
+
+    def _second_scores(self, clean: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best cosine per entry from the second embedder (any row; question rows only), zeros without one."""
+        second = self.index.second
+        best = np.zeros(n, dtype=np.float32)
+        asked_best = np.zeros(n, dtype=np.float32)
+        if second is None or self.second_embedder is None or not len(second.vectors):
+            return best, asked_best
+        sims = second.vectors @ self.second_embedder.embed_queries([clean])[0]
+        best[:] = sims.min()
+        asked_best[:] = sims.min()
+        np.maximum.at(best, second.row_entry, sims)
+        asked = (second.row_kind == RowKind.QUESTION) | (second.row_kind == RowKind.KEYWORDS)
+        np.maximum.at(asked_best, second.row_entry[asked], sims[asked])
+        return best, asked_best
 
     def fuse(self, signals: Signals) -> np.ndarray:
         """The hand-weighted mean of the signals (the first-stage ranking)."""

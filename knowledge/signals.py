@@ -25,6 +25,8 @@ class Signals:
     lexical_answer: np.ndarray  # BM25 over the answers only
     question_chars: np.ndarray  # length of each entry's question (terse FAQs answer in the answer)
     query_chars: int
+    second: np.ndarray  # the second embedder's best row (cosine; 0 when there is no second embedder)
+    second_question: np.ndarray  # its best question or keywords row
 
     def take(self, order: np.ndarray) -> Signals:
         """The same signals for the entries ``order`` only, in that order."""

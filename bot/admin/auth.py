@@ -24,7 +24,7 @@ from bot.admin.security import (
     tokens_match,
 )
 from bot.admin.staff import Staff
-from bot.deps import FactoryDep
+from bot.deps import FactoryDep, PasswordsDep
 from bot.storage import accounts
 from bot.storage.db import transaction
 
@@ -66,6 +66,7 @@ def login_page(request: Request, next: str = "") -> Response:
 def login(
     request: Request,
     factory: FactoryDep,
+    passwords: PasswordsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form()] = "",
@@ -86,7 +87,7 @@ def login(
         if accounts.is_locked(session, username, ip):
             accounts.audit(session, username, "login.locked", username, None, ip)
             return _login_page(request, 429, next=target, username=username, error=LOCKED)
-        user = accounts.check_password(session, username, password)
+        user = accounts.check_password(session, username, password, policy=passwords)
         ok = user is not None and (not user.totp_secret or verify_totp(user.totp_secret, otp))
         accounts.record_attempt(session, username, ip, ok)
         if not ok or user is None:
@@ -131,12 +132,13 @@ def change_password(
     request: Request,
     staff: SignedIn,
     factory: FactoryDep,
+    passwords: PasswordsDep,
     current: Annotated[str, Form()],
     new: Annotated[str, Form()],
     confirm: Annotated[str, Form()],
 ) -> Response:
     with transaction(factory) as session:
-        user = accounts.check_password(session, staff.username, current)
+        user = accounts.check_password(session, staff.username, current, policy=passwords)
         if user is None:
             return _account_page(
                 request, staff, 400, flash="現在のパスワードが違います。", flash_kind="error"
@@ -146,7 +148,7 @@ def change_password(
                 request, staff, 400, flash="確認用のパスワードが一致しません。", flash_kind="error"
             )
         try:
-            accounts.set_password(session, user, new)
+            accounts.set_password(session, user, new, policy=passwords)
         except ValueError as exc:
             return _account_page(request, staff, 400, flash=str(exc), flash_kind="error")
         accounts.audit(session, staff.username, "account.password", staff.username, None, staff.ip)
@@ -180,10 +182,14 @@ def enable_totp(
 
 @router.post("/account/totp/off", response_class=HTMLResponse)
 def disable_totp(
-    request: Request, staff: SignedIn, factory: FactoryDep, current: Annotated[str, Form()]
+    request: Request,
+    staff: SignedIn,
+    factory: FactoryDep,
+    passwords: PasswordsDep,
+    current: Annotated[str, Form()],
 ) -> Response:
     with transaction(factory) as session:
-        user = accounts.check_password(session, staff.username, current)
+        user = accounts.check_password(session, staff.username, current, policy=passwords)
         if user is None:
             return _account_page(request, staff, 400, flash="パスワードが違います。", flash_kind="error")
         user.totp_secret = None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.admin.pages import render
 from bot.admin.security import AdminRoute, require
 from bot.admin.staff import Staff
-from bot.deps import FactoryDep
+from bot.deps import FactoryDep, PasswordsDep
 from bot.storage import accounts
 from bot.storage.db import transaction
 
@@ -47,6 +47,7 @@ def create(
     request: Request,
     staff: Admin,
     factory: FactoryDep,
+    passwords: PasswordsDep,
     username: Annotated[str, Form(max_length=64)],
     role: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -54,7 +55,7 @@ def create(
 ) -> Response:
     try:
         with transaction(factory) as session:
-            accounts.create_user(session, username, password, role, display_name)
+            accounts.create_user(session, username, password, role, display_name, policy=passwords)
             accounts.audit(session, staff.username, "user.create", username, {"role": role}, staff.ip)
     except ValueError as exc:
         return _page(request, staff, factory, 400, flash=str(exc), flash_kind="error")
@@ -67,6 +68,7 @@ def update(
     username: str,
     staff: Admin,
     factory: FactoryDep,
+    passwords: PasswordsDep,
     action: Annotated[str, Form()],
     role: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -93,7 +95,7 @@ def update(
             elif action == "enable":
                 user.active = True
             elif action == "password":
-                accounts.set_password(session, user, password)
+                accounts.set_password(session, user, password, policy=passwords)
             elif action == "totp_reset":
                 user.totp_secret = None
             elif action == "unlock":

@@ -172,8 +172,8 @@ SenderQuery = Annotated[
 async def chat_history(
     sender_id: SenderQuery, chat: ChatDep, factory: FactoryDep, response: Response
 ) -> HistoryOut:
-    """The last messages of this (pseudonymous) web sender, oldest first, as stored (masked)."""
-    sender = chat.resident_key("web", sender_id)
+    """The last messages of this web resident (under its pseudonymous key), oldest first, as stored (masked)."""
+    resident_key = chat.resident_key("web", sender_id)
 
     def load() -> list[HistoryMessage]:
         with transaction(factory) as session:
@@ -184,7 +184,7 @@ async def chat_history(
                     faq_id=m.faq_id,
                     at=_utc(m.created_at).isoformat(),
                 )
-                for m in conversations.history(session, sender, limit=HISTORY_LIMIT)
+                for m in conversations.history(session, resident_key, limit=HISTORY_LIMIT)
             ]
 
     response.headers["Cache-Control"] = "no-store"
@@ -211,13 +211,13 @@ class FeedbackIn(BaseModel):
     responses={400: {"description": "body is not JSON text"}, **TOO_MANY_RESPONSES},
 )
 async def feedback(body: FeedbackIn, chat: ChatDep, factory: FactoryDep) -> Response:
-    """役に立った / 役に立たなかった on an FAQ answer, stored under the pseudonymous sender."""
-    sender = chat.resident_key("web", body.sender_id)
+    """役に立った / 役に立たなかった on an FAQ answer, stored under the resident's pseudonymous key."""
+    resident_key = chat.resident_key("web", body.sender_id)
 
     def store() -> None:
         with transaction(factory) as session:
             conversations.add_feedback(
-                session, channel="web", sender=sender, faq_id=body.faq_id, helpful=body.helpful
+                session, channel="web", sender=resident_key, faq_id=body.faq_id, helpful=body.helpful
             )
 
     await anyio.to_thread.run_sync(store)

@@ -40,9 +40,10 @@ def create_user(
         raise typer.Exit(2)
     password = _read_password(password_stdin)
     ctx = open_context()
+    policy = accounts.PasswordPolicy.from_settings(ctx.settings)
     try:
         with transaction(ctx.factory) as session:
-            accounts.create_user(session, username, password, role, display_name)
+            accounts.create_user(session, username, password, role, display_name, policy=policy)
             accounts.audit(session, "cli", "user.create", username, {"role": role})
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -57,12 +58,13 @@ def set_password(
     """パスワードを再設定し、そのユーザーのログイン中のセッションを終了します."""
     password = _read_password(password_stdin)
     ctx = open_context()
+    policy = accounts.PasswordPolicy.from_settings(ctx.settings)
     with transaction(ctx.factory) as session:
         user = accounts.get_user(session, username)
         if user is None:
             typer.echo(f"no such user {username!r}", err=True)
             raise typer.Exit(1)
-        accounts.set_password(session, user, password)
+        accounts.set_password(session, user, password, policy=policy)
         accounts.unlock(session, username)
         accounts.audit(session, "cli", "user.password", username)
     typer.echo(f"password of {username} changed")

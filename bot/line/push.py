@@ -1,6 +1,6 @@
 """Push notifications to a LINE resident known only by resident_key (report status, reminders).
 
-    status = await push_to_sender(factory, settings, "line-3f2a…", ["ご報告の対応が完了しました。"], f"report-{id}-done")
+    status = await push_to_resident(factory, settings, "line-3f2a…", ["ご報告の対応が完了しました。"], f"report-{id}-done")
 
 The retry key is derived from `retry_key` (any stable string naming this notification), so calling again after
 a crash or a timeout never makes LINE deliver it twice (LINE answers 409, counted as sent).
@@ -29,7 +29,7 @@ def _lookup(factory: sessionmaker[Session], resident_key: str) -> str | None:
         return line_inbox.push_target(session, resident_key)
 
 
-async def push_to_sender(
+async def push_to_resident(
     factory: sessionmaker[Session],
     settings: Settings,
     resident_key: str,
@@ -67,8 +67,8 @@ async def push_to_sender(
             await line_client.aclose()
 
 
-def push_to_sender_sync(
+def push_to_resident_sync(
     factory: sessionmaker[Session], settings: Settings, resident_key: str, texts: list[str], retry_key: str
 ) -> PushStatus:
-    """`push_to_sender` for synchronous callers (CLI, scheduled jobs outside an event loop)."""
-    return anyio.run(lambda: push_to_sender(factory, settings, resident_key, texts, retry_key))
+    """`push_to_resident` for synchronous callers (CLI, scheduled jobs outside an event loop)."""
+    return anyio.run(lambda: push_to_resident(factory, settings, resident_key, texts, retry_key))

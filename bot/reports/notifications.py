@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.line.push import push_to_sender
+from bot.line.push import push_to_resident
 from bot.reports.categories import CategoryTable
 from bot.settings import Settings
 from bot.storage.db import transaction, utcnow
@@ -33,20 +33,22 @@ T = TypeVar("T")
 
 
 class Notifier(Protocol):
-    """Sends text to a resident. `bot.line.push.push_to_sender` has this shape behind `LinePushNotifier`."""
+    """Sends text to a resident. `bot.line.push.push_to_resident` has this shape behind `LinePushNotifier`."""
 
     def notify(self, resident_key: str, texts: list[str], retry_key: str) -> bool: ...
 
 
 class LinePushNotifier:
-    """Pushes on LINE through `bot.line.push.push_to_sender`."""
+    """Pushes on LINE through `bot.line.push.push_to_resident`."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self._factory = factory
         self._settings = settings
 
     def notify(self, resident_key: str, texts: list[str], retry_key: str) -> bool:
-        status = _run_coroutine(push_to_sender(self._factory, self._settings, resident_key, texts, retry_key))
+        status = _run_coroutine(
+            push_to_resident(self._factory, self._settings, resident_key, texts, retry_key)
+        )
         # "sent", or "skipped" (not a LINE resident any more, unfollowed, LINE not configured): nothing
         # left to retry. "failed" (LINE unavailable after its retries) stays pending for
         # retry_pending_notifications.

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +14,9 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, del
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.storage.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 ROLES = ("admin", "editor", "viewer", "report_handler")
 ROLE_LABELS = {"admin": "管理者", "editor": "編集者", "viewer": "閲覧者", "report_handler": "通報担当"}
@@ -25,12 +29,24 @@ SESSION_MAX = timedelta(hours=12)
 
 
 class PasswordPolicy:
-    """How staff passwords are hashed and checked: argon2 with the library's default cost, or the cheap
-    parameters tests pass (``PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))``).
+    """How staff passwords are hashed and checked: argon2 with the cost the settings name (the library's
+    defaults unless configured), or the cheap parameters tests pass
+    (``PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))``).
     Build one per process and pass it as ``policy=`` to `create_user`, `set_password` and `check_password`."""
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or PasswordHasher()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordPolicy:
+        """argon2 with MADOGUCHI_PASSWORD_TIME_COST / _MEMORY_KIB / _PARALLELISM."""
+        return cls(
+            PasswordHasher(
+                time_cost=settings.password_time_cost,
+                memory_cost=settings.password_memory_kib,
+                parallelism=settings.password_parallelism,
+            )
+        )
 
     @cached_property
     def _dummy(self) -> str:
@@ -50,23 +66,6 @@ class PasswordPolicy:
 
     def needs_rehash(self, stored: str) -> bool:
         return self.hasher.check_needs_rehash(stored)
-
-
-# Transitional: the policy used when a caller passes none. Only `use_hasher` changes it (tests/support/admin.py
-# and the browser tests, which also read `_hasher` to restore it); both go once the admin console and the CLI
-# pass their own policy.
-_hasher = PasswordHasher()
-_fallback = PasswordPolicy(_hasher)
-
-
-def use_hasher(hasher: PasswordHasher) -> None:
-    """Transitional: swap the argon2 parameters of callers that pass no policy (tests use cheap ones)."""
-    global _hasher, _fallback
-    _hasher, _fallback = hasher, PasswordPolicy(hasher)
-
-
-def _policy(policy: PasswordPolicy | None) -> PasswordPolicy:
-    return policy if policy is not None else _fallback
 
 
 class StaffUser(Base):
@@ -140,7 +139,7 @@ def create_user(
     role: str,
     display_name: str = "",
     *,
-    policy: PasswordPolicy | None = None,
+    policy: PasswordPolicy,
 ) -> StaffUser:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
@@ -154,7 +153,7 @@ def create_user(
         raise ValueError(problem)
     user = StaffUser(
         username=username,
-        password_hash=_policy(policy).hash(password),
+        password_hash=policy.hash(password),
         role=role,
         display_name=display_name or username,
     )
@@ -171,28 +170,25 @@ def list_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
 
-def set_password(
-    session: Session, user: StaffUser, password: str, *, policy: PasswordPolicy | None = None
-) -> None:
+def set_password(session: Session, user: StaffUser, password: str, *, policy: PasswordPolicy) -> None:
     problem = password_problem(password)
     if problem:
         raise ValueError(problem)
-    user.password_hash = _policy(policy).hash(password)
+    user.password_hash = policy.hash(password)
     end_sessions(session, user.id)
 
 
 def check_password(
-    session: Session, username: str, password: str, *, policy: PasswordPolicy | None = None
+    session: Session, username: str, password: str, *, policy: PasswordPolicy
 ) -> StaffUser | None:
     """The active user whose password matches, else None (constant work either way)."""
-    passwords = _policy(policy)
     user = get_user(session, username)
-    if not passwords.matches(user.password_hash if user else None, password):
+    if not policy.matches(user.password_hash if user else None, password):
         return None
     if user is None or not user.active:
         return None
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
+    if policy.needs_rehash(user.password_hash):
+        user.password_hash = policy.hash(password)
     return user
 
 

@@ -4,6 +4,8 @@ rasa-sdk's CollectingDispatcher and Tracker."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from bot.reports.photos import PhotoStore
 from bot.reports.service import change_status
 from bot.storage import reports as repo
 from bot.storage.reports import Report
+from knowledge.clock import CityClock
 from tests.support.report_form import SENDER, Form, metas, photo, report_runtime, texts
 
 
@@ -144,6 +147,28 @@ def test_probable_duplicate_is_mentioned_and_still_accepted(rt: Runtime) -> None
     )
     _, said = second.act(ActionSubmitReport(rt), "はい")
     assert f"同じような通報(受付番号 {case})" in texts(said) and metas(said)[0]["report_id"] != case
+
+
+def test_the_city_clock_dates_reports_and_numbers_their_year(rt: Runtime) -> None:
+    """MADOGUCHI_CLOCK governs a chat report: its date and case-number year; duplicates still found."""
+    fixed = replace(rt, clock=CityClock(datetime(2031, 1, 9, 10, 0)))
+    cases = []
+    for sender in (SENDER, "line-neighbour"):
+        form = Form(fixed, sender=sender)
+        form.slots.update(
+            report_category="road_damage",
+            report_photos="skip",
+            report_location="35.681200,139.767100",
+            report_description="穴",
+            report_confirm="yes",
+        )
+        _, said = form.act(ActionSubmitReport(fixed), "はい")
+        cases.append(metas(said)[0]["report_id"])
+    assert cases == ["R-2031-000001", "R-2031-000002"]
+    assert f"同じような通報(受付番号 {cases[0]})" in texts(said)
+    with rt.factory() as session:
+        report = repo.get_by_case_number(session, cases[0])
+        assert report.created_at == datetime(2031, 1, 9, 1, 0)  # 10:00 in the city, as naive UTC
 
 
 def test_missing_photo_is_reported_to_staff(rt: Runtime) -> None:

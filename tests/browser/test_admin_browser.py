@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 
 from bot.run.launcher import free_port
+from bot.services import services_of
 from bot.settings import load_settings
 from bot.storage import accounts, conversations, faq_repo
 from bot.storage.db import transaction
 from knowledge.kb import FaqEntry
+from tests.support.admin import CHEAP_PASSWORD_COST
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +83,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (make setup)")
     import uvicorn
-    from argon2 import PasswordHasher
 
     from bot.app import create_app
 
@@ -93,13 +94,15 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         rasa_port=9,
         actions_port=9,
         secret_key="browser-test-secret-key-0123456789",
+        **CHEAP_PASSWORD_COST,
     )
-    previous = accounts._hasher
-    accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     app = create_app(settings)
-    with transaction(app.state.services.factory) as session:
+    services = services_of(app)
+    with transaction(services.factory) as session:
         for role in ("admin", "editor", "viewer"):
-            accounts.create_user(session, role, PASSWORD, role, display_name=f"テスト{role}")
+            accounts.create_user(
+                session, role, PASSWORD, role, display_name=f"テスト{role}", policy=services.passwords
+            )
         faq_repo.seed_if_empty(session, SEED)
         for i, text in enumerate(SIMILAR + ["図書館の本を返したい"]):
             conversations.log_unanswered(
@@ -121,7 +124,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     yield Console(base=f"http://127.0.0.1:{port}", app=app)
     server.should_exit = True
     thread.join(timeout=10)
-    accounts.use_hasher(previous)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.city import CityProfile
 from knowledge.csvdata import CityDataError
 from knowledge.departments import DepartmentDirectory, is_open, next_open
 
@@ -64,14 +63,3 @@ def test_bad_hours(tmp_path: Path) -> None:
     with pytest.raises(CityDataError) as info:
         DepartmentDirectory.load(path)
     assert [p.row for p in info.value.problems] == [3, 4]
-
-
-def test_city_profile() -> None:
-    city = CityProfile.load(DATA / "city.json")
-    assert city.name == "みどり野市"
-    assert city.collect_on_holidays is False
-    assert city.snow_season == ("12-01", "03-31")
-    assert city.emergency.number == "119"
-    assert {a.number for a in city.advice_lines} == {"#7119", "#8000"}
-    assert city.road_emergency.hours == "24時間"
-    assert city.website == "https://www.city.midorino.example/"

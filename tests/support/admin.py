@@ -18,6 +18,8 @@ from bot.storage.db import migrate, transaction
 from knowledge.kb import FaqEntry
 
 PASSWORD = "correct-horse-battery"
+# argon2 with its default cost takes ~1 s per hash on a busy CI core; tests do not need that
+CHEAP_PASSWORD_COST = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}
 ROLES = ("admin", "editor", "viewer", "report_handler")
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -52,7 +54,7 @@ SEED = [
 def create_users(app: FastAPI) -> None:
     with transaction(services_of(app).factory) as session:
         for role in ROLES:
-            accounts.create_user(session, role, PASSWORD, role)
+            accounts.create_user(session, role, PASSWORD, role, policy=services_of(app).passwords)
         faq_repo.seed_if_empty(session, SEED)
 
 
@@ -71,14 +73,10 @@ def csrf_of(client: TestClient, path: str = "/admin/account") -> str:
 
 
 @pytest.fixture
-def cheap_password_hashing() -> Iterator[None]:
-    """argon2 with its default cost takes ~1 s per hash on a busy CI core; tests do not need that."""
-    from argon2 import PasswordHasher
-
-    previous = accounts._hasher
-    accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    accounts.use_hasher(previous)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read during the test (the CLI's, `admin_settings`) hash staff passwords at the cheap cost."""
+    for name, value in CHEAP_PASSWORD_COST.items():
+        monkeypatch.setenv(f"MADOGUCHI_{name.upper()}", str(value))
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +99,7 @@ def admin_settings(settings: Settings, migrated_template: Path, tmp_path: Path) 
         rasa_port=9,
         actions_port=9,
         database_url=f"sqlite:///{target}",
+        **CHEAP_PASSWORD_COST,
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.settings import load_settings
 from bot.storage import accounts
 from bot.storage.db import make_engine, session_factory
 
@@ -45,6 +46,9 @@ def test_create_user_from_stdin(monkeypatch, tmp_path) -> None:
     listed = runner.invoke(app, ["admin", "list-users"])
     assert "tanaka\tadmin" in listed.output
     factory = session_factory(make_engine(f"sqlite:///{(tmp_path / 'var' / 'madoguchi.db').resolve()}"))
+    policy = accounts.PasswordPolicy.from_settings(load_settings())
     with factory() as session:
-        assert accounts.check_password(session, "tanaka", "a-good-long-password") is not None
-        assert accounts.check_password(session, "tanaka", "wrong-password") is None
+        stored = accounts.get_user(session, "tanaka")
+        assert stored is not None and "m=1024,t=1,p=1" in stored.password_hash  # the cost of its Settings
+        assert accounts.check_password(session, "tanaka", "a-good-long-password", policy=policy) is not None
+        assert accounts.check_password(session, "tanaka", "wrong-password", policy=policy) is None

@@ -1,4 +1,4 @@
-"""`madoguchi data import-…`: validate everything, apply nothing on error, live after import; the snowplow API."""
+"""`madoguchi data import-…`: validate everything, apply nothing on error, live after import."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from bot.app import create_app
 from bot.cli import app as cli
 from bot.live_citydata import CityDataStore
 from bot.storage import citydata
 from bot.storage.db import make_engine, migrate, session_factory
 
 DEMO = Path(__file__).resolve().parents[3] / "knowledge" / "data" / "city"
-TOKEN = "test-snowplow-token"
 
 
 @pytest.fixture
@@ -83,29 +79,3 @@ def test_bad_single_files_are_refused(env: Path, command: str, text: str, row: i
     result = CliRunner().invoke(cli, ["data", command, str(path)])
     assert result.exit_code == 1 and f"行{row}" in result.output
     assert _revision(env) == 0
-
-
-def test_snowplow_api_validation(settings) -> None:  # type: ignore[no-untyped-def]
-    fix = {"vehicle_id": "plow-1", "lat": 39.7, "lon": 140.1, "timestamp": "2027-01-15T05:20:00+09:00"}
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    no_token = create_app(settings)
-    with TestClient(no_token) as client:  # no token configured: every request refused
-        assert (
-            client.post("/api/v1/snowplow/positions", json={"positions": [fix]}, headers=auth).status_code
-            == 401
-        )
-    with TestClient(create_app(settings.model_copy(update={"snowplow_token": SecretStr(TOKEN)}))) as client:
-        post = client.post
-        assert post("/api/v1/snowplow/positions", json={"positions": [fix]}).status_code == 401
-        assert post("/api/v1/snowplow/positions", json={"positions": []}, headers=auth).status_code == 422
-        assert (
-            post("/api/v1/snowplow/positions", json={"positions": [fix] * 1001}, headers=auth).status_code
-            == 422
-        )
-        for bad in ({**fix, "lat": 91}, {**fix, "timestamp": "2027-01-15T05:20:00"}, {**fix, "extra": 1}):
-            assert (
-                post("/api/v1/snowplow/positions", json={"positions": [bad]}, headers=auth).status_code == 422
-            )
-        batch = [{**fix, "timestamp": f"2027-01-15T05:{m:02d}:00+09:00"} for m in range(15, 25)] + [fix]
-        result = post("/api/v1/snowplow/positions", json={"positions": batch}, headers=auth)
-        assert result.status_code == 200 and result.json() == {"received": 11, "stored": 10}

@@ -1,4 +1,7 @@
-"""Garbage calendar from 5374.jp data: schedule expressions, holidays, year-end, item lookup."""
+"""Garbage calendar from 5374.jp data: schedule expressions, holidays, year-end, areas, a directory with bad files.
+
+Reading each file: test_data.py; item lookup: test_items.py.
+"""
 
 from __future__ import annotations
 
@@ -11,49 +14,7 @@ from hypothesis import strategies as st
 
 from knowledge.garbage.calendar import GarbageCalendar, GarbageDataError
 from knowledge.garbage.rules import RuleSyntaxError, parse_schedule
-
-DEMO = Path(__file__).resolve().parents[3] / "knowledge" / "data" / "city"
-
-# Real-shaped 5374 rows (Kanazawa-style header and centre file, Ibaraki-style month limits).
-AREA_DAYS = """地名,センター,燃やすごみ,燃やさないごみ,資源,びん,粗大ごみ
-東部A,東部管理センター,月 木,水2,火1 火3,金4:4 6 8 10 12 2,20260512 20260908
-東部B,東部管理センター,火 金 *1,水4,隔水20260408,木2,
-西部A,西部管理センター,水 土,月1,火2 火4,金2:1 2 3,20260519
-"""
-CENTER = """名称,休止開始日,休止終了日
-東部管理センター,2026/12/29,2027/1/3
-西部管理センター,12/31,1/3
-"""
-TARGET = """type,name,notice,furigana
-燃やすごみ,生ごみ,水を切る,なまごみ
-燃やさないごみ,スプレー缶,使い切る,すぷれーかん
-資源,ペットボトル,キャップを外す,ぺっとぼとる
-資源,新聞紙,ひもでしばる,しんぶんし
-びん,ビールびん,,びーるびん
-粗大ごみ,自転車（子供用）,申込制,じてんしゃ
-"""
-DESCRIPTION = """label,sublabel,description,styles,bgcolor
-燃やすごみ,,,,#ff0000
-燃やさないごみ,,,,#0000ff
-資源,,,,#00ff00
-びん,,,,#00ffff
-粗大ごみ,,,,#777777
-"""
-REMARKS = "ID,注意事項\n1,一部の通りは収集時刻が早まります。\n"
-
-
-def write_dir(tmp_path: Path, **overrides: str) -> Path:
-    files = {
-        "area_days.csv": AREA_DAYS,
-        "center.csv": CENTER,
-        "target.csv": TARGET,
-        "description.csv": DESCRIPTION,
-        "remarks.csv": REMARKS,
-    }
-    files.update({k.replace("_csv", ".csv"): v for k, v in overrides.items()})
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return tmp_path
+from tests.support.garbage_files import AREA_DAYS, CENTER, DEMO, TARGET, write_dir
 
 
 @pytest.fixture
@@ -160,21 +121,7 @@ def test_no_collection_inside_a_suspension(start: date, span: int) -> None:
                 assert not cal.is_suspended(area, nxt)
 
 
-# ------------------------------------------------------------------ items and areas
-
-
-def test_categorize_kana_variants(cal: GarbageCalendar) -> None:
-    for text in ("ペットボトル", "ぺっとぼとる", "ﾍﾟｯﾄﾎﾞﾄﾙ", "ペットボトルはどうやって捨てる？"):
-        best = cal.categorize(text)[0]
-        assert (best.item, best.category, best.note) == ("ペットボトル", "資源", "キャップを外す")
-        assert best.score >= 0.9
-
-
-def test_categorize_typo_and_reading(cal: GarbageCalendar) -> None:
-    assert cal.categorize("ぺっとぼとう")[0].item == "ペットボトル"
-    assert cal.categorize("しんぶんし")[0].item == "新聞紙"
-    assert cal.categorize("自転車は何ごみ？")[0].item == "自転車（子供用）"
-    assert cal.categorize("ふにゃほげ") == []
+# ------------------------------------------------------------------ areas
 
 
 def test_match_area(tmp_path: Path) -> None:
@@ -188,17 +135,6 @@ def test_match_area(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ bad data
-
-
-def test_bad_rows_are_reported_with_file_and_row(tmp_path: Path) -> None:
-    rows = AREA_DAYS + "北部,東部管理センター,月 火x,水2,,,\n南部,無いセンター,月,,,,\n"
-    with pytest.raises(GarbageDataError) as info:
-        GarbageCalendar.load(write_dir(tmp_path, area_days_csv=rows))
-    problems = info.value.problems
-    assert [(p.file, p.row) for p in problems] == [("area_days.csv", 5), ("area_days.csv", 6)]
-    assert "火x" in problems[0].message
-    assert "無いセンター" in problems[1].message
-    assert "area_days.csv 行5" in str(info.value)
 
 
 def test_bad_center_and_target(tmp_path: Path) -> None:
