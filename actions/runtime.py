@@ -21,7 +21,6 @@ from bot.reports.photos import PhotoStore
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate, session_factory
 from knowledge.clock import CityClock
-from knowledge.embedders import make_embedder
 from knowledge.kb import FaqEntry
 from knowledge.search import SearchOutcome
 
@@ -64,12 +63,7 @@ class Runtime:
         settings.ensure_dirs()
         migrate(settings.db_url)
         factory = session_factory(make_engine(settings.db_url))
-        searcher = LiveSearcher(
-            factory,
-            make_embedder(settings.embedder),
-            cache_dir=settings.index_dir,
-            synonyms=settings.synonyms_file if settings.synonyms_file.exists() else None,
-        )
+        searcher = LiveSearcher.from_settings(factory, settings)
         searcher.warm_up()
         rt = cls.assemble(settings, factory, searcher)
         rt.city()

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import REPO_ROOT, Settings
 from bot.storage import faq_repo
-from knowledge.embedders import Embedder
+from knowledge.embedders import Embedder, make_embedder
 from knowledge.normalize import load_synonyms
+from knowledge.ranker import RankerModel
 from knowledge.search import FaqSearcher, Hit, SearchOutcome
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,13 @@ class LiveSearcher:
         cache_dir: Path | None = None,
         synonyms: Path | None = None,
         poll_s: float = 0.5,
+        second_embedder: Embedder | None = None,
+        ranker: RankerModel | None = None,
     ) -> None:
         self._factory = factory
         self._embedder = embedder
+        self._second_embedder = second_embedder
+        self._ranker = ranker
         self._cache_dir = cache_dir
         self._synonyms = load_synonyms(synonyms) if synonyms else None
         self._poll_s = poll_s
@@ -45,8 +51,29 @@ class LiveSearcher:
         self._revision = -1
         self._checked = 0.0
 
+    @classmethod
+    def from_settings(
+        cls, factory: sessionmaker[Session], settings: Settings, embedder: Embedder | None = None
+    ) -> LiveSearcher:
+        """The searcher the settings describe: embedders, the city's synonyms, the learned ranker."""
+        second = None if settings.second_embedder in ("", "none") else make_embedder(settings.second_embedder)
+        ranker = None
+        if settings.ranker_file.strip():
+            path = Path(settings.ranker_file)
+            ranker = RankerModel.load(path if path.is_absolute() else REPO_ROOT / path)
+        return cls(
+            factory,
+            embedder or make_embedder(settings.embedder),
+            cache_dir=settings.index_dir,
+            synonyms=settings.synonyms_file if settings.synonyms_file.exists() else None,
+            second_embedder=second,
+            ranker=ranker,
+        )
+
     def warm_up(self, progress: Callable[[int, int], None] | None = None) -> None:
         self._embedder.warm_up()
+        if self._second_embedder is not None:
+            self._second_embedder.warm_up()
         self.refresh(force=True, progress=progress)
 
     @property
@@ -54,7 +81,13 @@ class LiveSearcher:
         return self._revision
 
     def _new_searcher(self) -> FaqSearcher:
-        return FaqSearcher(self._embedder, cache_dir=self._cache_dir, synonyms=self._synonyms)
+        return FaqSearcher(
+            self._embedder,
+            cache_dir=self._cache_dir,
+            synonyms=self._synonyms,
+            second_embedder=self._second_embedder,
+            ranker=self._ranker,
+        )
 
     def refresh(self, force: bool = False, progress: Callable[[int, int], None] | None = None) -> bool:
         """Rebuild when the KB changed; returns True when it rebuilt."""

