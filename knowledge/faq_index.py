@@ -138,6 +138,7 @@ class FaqIndex:
         self.lexical_answer = lexical_answer or Bm25Index().build([])
         self.second = second
         self.question_chars = np.array([len(e.question) for e in entries], dtype=np.float32)
+        self.asked: dict[str, list[int]] = {}  # normalised question or alternative -> entries that carry it
         self._active_day: date | None = None
         self._active_mask = np.ones(len(entries), dtype=bool)
 
@@ -193,9 +194,15 @@ class FaqIndex:
         question_side = Bm25Index().build([question_fields(e, normalizer) for e in entries])
         answer_side = Bm25Index().build([answer_fields(e, normalizer) for e in entries])
         second = SecondDense.build(rows, second_embedder, cache_dir) if second_embedder else None
-        return cls(
+        index = cls(
             entries, manifest, row_entry, row_kind, dense, lexical, kana, question_side, answer_side, second
         )
+        for i, entry in enumerate(entries):
+            for asked in entry.search_questions():
+                key = normalizer.key(asked)
+                if key and i not in index.asked.setdefault(key, []):
+                    index.asked[key].append(i)
+        return index
 
     @staticmethod
     def _save_dense(directory: Path, manifest: IndexManifest, dense: faiss.Index) -> None:

@@ -160,6 +160,17 @@ def is_english(text: str) -> bool:
     return bool(set(words) & _ENGLISH_WORDS) or len(worded) >= 2
 
 
+def question_language(text: str) -> str:
+    """The language a resident wrote in: ``ja``, ``en``, ``ko`` or ``zh`` (ISO 639-1; ``ja`` when unsure)."""
+    if any("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text):
+        return "ko"
+    if is_english(text):
+        return "en"
+    if is_foreign(text):
+        return "zh"
+    return "ja"
+
+
 def _fold_punctuation(text: str) -> str:
     out = []
     for ch in text:

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -60,8 +61,29 @@ def test_inactive_entries_are_never_returned(hashing_searcher: FaqSearcher) -> N
 
 def test_strict_raises_the_bar(hashing_searcher: FaqSearcher) -> None:
     strict = hashing_searcher.with_tuning(strict_answer_threshold=0.99)
-    assert strict.search("粗大ごみの出し方を知りたい", strict=True).decision != "answer"
-    assert strict.search("粗大ごみの出し方を知りたい").decision == "answer"
+    assert strict.search("粗大ごみの出し方を知りたいです", strict=True).decision != "answer"
+    assert strict.search("粗大ごみの出し方を知りたいです").decision == "answer"
+
+
+def test_a_question_staff_attached_to_an_entry_is_answered_with_it(fixture_entries: list[FaqEntry]) -> None:
+    """Staff resolve an unanswered question by attaching it to an entry (it becomes an alternative): from
+    then on that exact question, however the search would score it, is answered with that entry."""
+    asked = "うちの子の予防注射の予約ってどこでするの？"
+    searcher = FaqSearcher(HashingEmbedder())
+    searcher.rebuild(fixture_entries)
+    before = searcher.search(asked)
+    target = next(e for e in fixture_entries if e.id not in [h.faq_id for h in before.hits[:1]])
+    searcher.rebuild(
+        [replace(e, alt_questions=[*e.alt_questions, asked]) if e is target else e for e in fixture_entries]
+    )
+    after = searcher.search(asked + "  ")  # normalised: spacing and width do not matter
+    assert after.decision == "answer" and after.hits[0].faq_id == target.id and after.reason == "asked before"
+    # Two entries carrying the same question: no shortcut, the search decides.
+    twice = [
+        replace(e, alt_questions=[*e.alt_questions, asked]) for e in fixture_entries[:2]
+    ] + fixture_entries[2:]
+    searcher.rebuild(twice)
+    assert searcher.search(asked).reason != "asked before"
 
 
 def test_choose_offers_two_or_three(hashing_searcher: FaqSearcher) -> None:
