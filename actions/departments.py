@@ -1,4 +1,8 @@
-"""`action_department`: which department handles a matter, where it is, its phone and whether it is open now."""
+"""`action_department`: which department handles a matter, where it is, its phone and whether it is open now.
+
+A message that matches no department (by name or topic) is answered by the city's FAQ when its search is sure,
+else with the general counter.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_if_sure
 from actions.garbage import latest_text
 from actions.runtime import RuntimeAction, meta
 from knowledge.dates import format_day
@@ -29,6 +34,8 @@ class ActionDepartment(RuntimeAction):
         now = self.rt.clock.now()
         found = data.departments.find(text, limit=3)
         if not found:
+            if answer_if_sure(self.rt, dispatcher, tracker):
+                return []
             c = data.city.contact
             dispatcher.utter_message(
                 text="どの課の担当か、はっきり分かりませんでした。次の窓口でご案内します。\n"

@@ -6,55 +6,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import garbage, snowplow
-from actions.runtime import Runtime, RuntimeAction, message_metadata, meta
+from actions.faq_answer import Question, answer
+from actions.runtime import Runtime, RuntimeAction, meta
 from bot.storage import conversations
 from bot.storage.db import transaction
-from knowledge.normalize import question_language
 from knowledge.search import Hit, SearchOutcome
 from knowledge.snowplow import match_area
 
 LABEL_MAX = 20  # LINE quick-reply label limit
 HUMAN_LABEL = "担当者に問い合わせたい"
-STRICT_OOS_CONFIDENCE = 0.8
-
-# What the bot says around an FAQ answer, in the resident's language (the answer itself comes from the FAQ's
-# answer_<lang> column when the city wrote one, else the Japanese answer with the "only in Japanese" note).
-PHRASES: dict[str, dict[str, str]] = {
-    "ja": {
-        "more": "詳しくはこちら",
-        "choose": "ご質問は次のどれに近いですか？当てはまるものを選んでください。",
-        "unknown": "申し訳ありません。そのご質問に確実にお答えできる情報が見つかりませんでした。"
-        "お手数ですが、次の窓口までお問い合わせください。\n",
-        "japanese_only": "",
-    },
-    "en": {
-        "more": "More details",
-        "choose": "Which of these do you mean?",
-        "unknown": "Sorry, I could not find a reliable answer to that question. "
-        "Please contact the city office:\n",
-        "japanese_only": "\n\n(This answer is available in Japanese only. "
-        "Please ask the city office if you need help in English.)",
-    },
-    "zh": {
-        "more": "详细信息",
-        "choose": "您想问的是以下哪一项？请选择。",
-        "unknown": "很抱歉，没有找到可以确切回答您问题的信息。请联系以下窗口：\n",
-        "japanese_only": "\n\n（此回答只有日语版本。如需中文帮助，请联系市政府窗口。）",
-    },
-    "ko": {
-        "more": "자세한 내용",
-        "choose": "다음 중 어느 질문에 가까우신가요? 선택해 주세요.",
-        "unknown": "죄송합니다. 질문에 정확히 답할 수 있는 정보를 찾지 못했습니다. 아래 창구로 문의해 주세요.\n",
-        "japanese_only": "\n\n(이 답변은 일본어로만 제공됩니다. 한국어 도움이 필요하시면 시청 창구로 문의해 주세요.)",
-    },
-}
 
 
 def short_label(text: str) -> str:
@@ -77,34 +43,6 @@ def area_answer(rt: Runtime, tracker: Tracker) -> Action | None:
     return None
 
 
-@dataclass(frozen=True)
-class Question:
-    """The resident's message as the FAQ search sees it."""
-
-    text: str
-    channel: str
-    strict: bool  # only a very strong, clear FAQ match may answer
-    language: str  # the resident's language (ja, en, zh, ko): framing and, when the FAQ has it, the answer
-
-    @classmethod
-    def of(cls, tracker: Tracker) -> Question:
-        latest = tracker.latest_message or {}
-        text = latest.get("text") or ""
-        intent = latest.get("intent") or {}
-        # DIET is sure a message is off-topic: then only a very strong, clear FAQ match may answer. An unsure
-        # out_of_scope (a long procedural question with unseen words) is searched with the normal bar.
-        strict = (
-            intent.get("name") == "out_of_scope"
-            and float(intent.get("confidence") or 0) >= STRICT_OOS_CONFIDENCE
-        )
-        channel = message_metadata(tracker).get("channel", "web")
-        return cls(text=text, channel=channel, strict=strict, language=question_language(text))
-
-    @property
-    def phrases(self) -> dict[str, str]:
-        return PHRASES.get(self.language, PHRASES["ja"])
-
-
 class ActionSearchFaq(RuntimeAction):
     def name(self) -> str:
         return "action_search_faq"
@@ -123,7 +61,7 @@ class ActionSearchFaq(RuntimeAction):
             question.text, k=3, strict=question.strict, today=self.rt.clock.today()
         )
         answered = outcome.decision == "answer" and outcome.hits
-        if answered and self.answer(dispatcher, outcome.hits[0], question):
+        if answered and answer(self.rt, dispatcher, outcome.hits[0], question):
             return []
         torn = outcome.decision == "choose" and len(outcome.hits) >= 2
         self.log_unanswered(tracker, question, outcome, "choose" if torn else "unknown")
@@ -132,30 +70,6 @@ class ActionSearchFaq(RuntimeAction):
         else:
             self.unknown(dispatcher, question)
         return []
-
-    def answer_if_sure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-        """For a topic action that found nothing specific (no area, item, date…) in the message: answer from
-        the city's FAQ when the search is sure, and say whether it did (else the topic action goes on)."""
-        question = Question.of(tracker)
-        outcome = self.rt.searcher.search(question.text, k=3, today=self.rt.clock.today())
-        return bool(
-            outcome.decision == "answer"
-            and outcome.hits
-            and self.answer(dispatcher, outcome.hits[0], question)
-        )
-
-    def answer(self, dispatcher: CollectingDispatcher, hit: Hit, question: Question) -> bool:
-        """The entry's answer and link (False when the entry is gone since the index was built)."""
-        entry = self.rt.searcher.entry(hit.faq_id)
-        if entry is None:
-            return False
-        text = entry.answer
-        if question.language != "ja":
-            text = entry.answer_in(question.language) or entry.answer + question.phrases["japanese_only"]
-        link = {"label": question.phrases["more"], "url": entry.url} if entry.url else None
-        dispatcher.utter_message(text=text)
-        dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
-        return True
 
     def log_unanswered(
         self, tracker: Tracker, question: Question, outcome: SearchOutcome, reason: str

@@ -1,7 +1,9 @@
 """`action_garbage_day` and `action_garbage_item`: collection days per area and how to sort an item.
 
 The resident's area is asked once, then remembered in the slot `garbage_area` and the stored
-preference of the same name; 「地区を変更」 forgets it and asks again.
+preference of the same name; 「地区を変更」 forgets it and asks again. Before asking for an area, and before
+offering item choices or giving up on an item, the city's FAQ answers when its search is sure
+(「粗大ごみの出し方を教えて」 is an FAQ question, not an item of the sorting dictionary).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_if_sure
 from actions.runtime import Runtime, RuntimeAction, meta
 from bot.live_citydata import CityData
 from bot.storage import conversations
@@ -147,6 +150,8 @@ class ActionGarbageDay(RuntimeAction):
             return [SlotSet(AREA_KEY, None)]
         area, events = resolve_area(self.rt, tracker, data, text)
         if area is None:
+            if answer_if_sure(self.rt, dispatcher, tracker):  # no area to compute days for: the FAQ's answer
+                return []
             ask_area(dispatcher, data, "のごみの日", "garbage")
             return events
         cal = data.garbage
@@ -242,6 +247,9 @@ class ActionGarbageItem(RuntimeAction):
             link = {"label": "ごみの分け方（市のページ）", "url": page} if page else None
             dispatcher.utter_message(json_message=meta(kind="garbage", link=link))
             return events
+        # No clear item of the city's sorting dictionary: what the FAQ says, when it is sure, wins.
+        if answer_if_sure(self.rt, dispatcher, tracker):
+            return []
         if matches:
             buttons = [{"title": m.item[:20], "payload": f"{m.item}は何ごみ？"} for m in matches]
             dispatcher.utter_message(
@@ -249,27 +257,15 @@ class ActionGarbageItem(RuntimeAction):
             )
             dispatcher.utter_message(json_message=meta(kind="garbage"))
             return []
-        return self._unknown(dispatcher, text, data)
+        return self._unknown(dispatcher, data)
 
-    def _unknown(self, dispatcher: CollectingDispatcher, text: str, data: CityData) -> list[dict[str, Any]]:
-        rt = self.rt
-        try:
-            outcome = rt.searcher.search(text, k=3, strict=True, today=rt.clock.today())
-        except Exception:  # the FAQ index may be warming up; the honest answer below still helps
-            outcome = None
-        if outcome is not None and outcome.decision == "answer" and outcome.hits:
-            entry = rt.searcher.entry(outcome.hits[0].faq_id)
-            if entry is not None:
-                dispatcher.utter_message(text=entry.answer)
-                link = {"label": "詳しくはこちら", "url": entry.url} if entry.url else None
-                dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
-                return []
+    def _unknown(self, dispatcher: CollectingDispatcher, data: CityData) -> list[dict[str, Any]]:
         page = data.city.pages.get("garbage") or data.city.website
         dispatcher.utter_message(
             text=(
                 "申し訳ありません。その品目の分け方は、私の持っている一覧には見つかりませんでした。\n"
                 f"市のごみ分別のページ（{page}）をご覧いただくか、次の窓口にお問い合わせください。\n"
-                + rt.contact_text()
+                + self.rt.contact_text()
             )
         )
         dispatcher.utter_message(

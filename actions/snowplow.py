@@ -1,7 +1,8 @@
 """`action_snowplow`: has the resident's area been plowed, from the vehicles' GPS positions.
 
 Out of the snow season it says so. The area is the one named in the message, else the remembered
-garbage area (the same area names), else it asks.
+garbage area (the same area names), else it asks. Without an area, the city's FAQ answers first when its search
+is sure (「除雪の出動基準は？」 is a question for the FAQ, not for the vehicles' positions).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_if_sure
 from actions.garbage import AREA_KEY, latest_text, remember_area, remembered_area
 from actions.runtime import RuntimeAction, meta
 from bot.storage import citydata
@@ -33,6 +35,13 @@ class ActionSnowplow(RuntimeAction):
         rt = self.rt
         data, text = rt.city(), latest_text(tracker)
         now = rt.clock.now()  # city time, naive
+        named = match_area(data.snowplow_areas, text)
+        area = named
+        if area is None:
+            known = remembered_area(rt, tracker, data)
+            area = next((a for a in data.snowplow_areas if a.name == known), None)
+        if area is None and answer_if_sure(rt, dispatcher, tracker):  # no area to look up
+            return []
         road = data.city.road_emergency
         road_line = f"道路の危険・緊急のご連絡は {road.label} {road.phone} へ。" if road.phone else ""
         start, end = data.city.snow_season
@@ -46,14 +55,10 @@ class ActionSnowplow(RuntimeAction):
             )
             dispatcher.utter_message(json_message=meta(kind="snowplow", link=link))
             return []
-        area = match_area(data.snowplow_areas, text)
         events: list[dict[str, Any]] = []
-        if area is not None and area.name in data.garbage.areas():
-            remember_area(rt, tracker.sender_id, area.name)
-            events.append(SlotSet(AREA_KEY, area.name))
-        if area is None:
-            known = remembered_area(rt, tracker, data)
-            area = next((a for a in data.snowplow_areas if a.name == known), None)
+        if named is not None and named.name in data.garbage.areas():
+            remember_area(rt, tracker.sender_id, named.name)
+            events.append(SlotSet(AREA_KEY, named.name))
         if area is None:
             buttons = [{"title": a.name, "payload": f"{a.name}の除雪"} for a in data.snowplow_areas[:12]]
             dispatcher.utter_message(text=AREA_QUESTION, buttons=buttons)

@@ -12,8 +12,8 @@ on those records, so a whole leave-one-city-out round costs one pass of query em
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,17 @@ from knowledge.ranker import (
 from knowledge.search import FaqSearcher
 from knowledge.signals import Signals
 
-__all__ = ["City", "CityScore", "QueryRecord", "collect", "fit", "leave_one_out", "load_city", "score"]
+__all__ = [
+    "City",
+    "CityScore",
+    "QueryRecord",
+    "collect",
+    "fit",
+    "leave_one_out",
+    "load_city",
+    "score",
+    "score_outcomes",
+]
 
 NEAR_MISS_STYLE = "oos_near"
 NOT_QUERIES = ("faq.csv", "synonyms.csv")  # the other CSV files of a city folder are labelled questions
@@ -148,6 +158,7 @@ def fit(
     embedder: str,
     max_wrong: float = MAX_WRONG_WHEN_FITTING,
     second_embedder: str = "",
+    pairwise_calibrator: bool = True,
 ) -> RankerModel:
     """Fit reranker, calibrator and thresholds on the given cities.
 
@@ -164,7 +175,9 @@ def fit(
         feats.append(x)
         right.append(y)
     x_all, y_all = np.vstack(feats), np.concatenate(right)
-    calibrator = fit_logistic(x_all, y_all, QUERY_FEATURES, l2=10.0, pairwise=True)
+    calibrator = fit_logistic(
+        x_all, y_all, QUERY_FEATURES, l2=10.0 if pairwise_calibrator else 1.0, pairwise=pairwise_calibrator
+    )
     p = calibrator.probability(x_all)
     answer_at = _threshold(p, y_all, max_wrong)
     return RankerModel(
@@ -192,13 +205,23 @@ def _threshold(p: np.ndarray, right: np.ndarray, max_wrong: float) -> float:
 
 def score(name: str, records: Sequence[QueryRecord], model: RankerModel | None) -> CityScore:
     """Score a city's questions with ``model`` (None: the hand-tuned searcher's recorded decisions)."""
-    out = CityScore(name, "learned" if model else "hand-tuned")
+    return score_outcomes(
+        name, "learned" if model else "hand-tuned", ((r.query, *_decide(r, model)) for r in records)
+    )
+
+
+def score_outcomes(
+    name: str, method: str, outcomes: Iterable[tuple[EvalQuery, str, list[str], list[str]]]
+) -> CityScore:
+    """Score per-question outcomes ``(query, decision, ids shown, ranking)``: the one place the figures are
+    defined (:func:`score` here, :mod:`knowledge.chateval` for answers asked through the chat API)."""
+    out = CityScore(name, method)
     totals: dict[str, list[float]] = {}
     counts = {"right": 0, "wrong": 0, "buttons": 0, "choose": 0, "unknown": 0, "top1": 0, "top3": 0}
     oos_answered = near_answered = 0
-    for r in records:
-        decision, ids, ranking = _decide(r, model)
-        q = r.query
+    n_all = 0
+    for q, decision, ids, ranking in outcomes:
+        n_all += 1
         if q.in_scope:
             out.in_scope += 1
             counts["top1"] += bool(ranking[:1] == [q.expected_id])
@@ -219,7 +242,7 @@ def score(name: str, records: Sequence[QueryRecord], model: RankerModel | None) 
                 near_answered += near
         counts["choose"] += decision == "choose"
         counts["unknown"] += decision == "unknown"
-    n_in, n_all = max(out.in_scope, 1), max(len(records), 1)
+    n_in, n_all = max(out.in_scope, 1), max(n_all, 1)
     out.top1, out.top3 = counts["top1"] / n_in, counts["top3"] / n_in
     out.answered_right, out.buttons_contain = counts["right"] / n_in, counts["buttons"] / n_in
     out.answered_wrong = counts["wrong"] / n_all
@@ -273,6 +296,63 @@ COLUMNS = (
     ("oos_not_answered", "out-of-scope not answered"),
     ("near_not_answered", "near misses not answered"),
 )
+
+
+ANSWER_SIDE = (
+    "dense_answer",
+    "lexical_question",
+    "lexical_answer",
+    "dense_answer_gap",
+    "lexical_question_gap",
+    "lexical_answer_gap",
+    "log_question_chars",
+    "dense_answer_x_question_chars",
+    "lexical_answer_x_question_chars",
+    "lexical_answer_x_query_chars",
+    "dense_question_x_query_chars",
+)
+SECOND = tuple(f for f in PAIR_FEATURES if "second" in f)
+# Cumulative steps from the hand-tuned search to the shipped model: (label, pair features left out,
+# without the second embedder, pairwise calibrator).
+ABLATION = (
+    ("learned, first-stage signals only", ANSWER_SIDE + SECOND, True, False),
+    ("+ question-side / answer-side signals", SECOND, True, False),
+    ("+ second embedder (USE)", (), False, False),
+    ("+ pairwise calibrator (shipped)", (), False, True),
+)
+
+
+def without(
+    by_city: dict[str, list[QueryRecord]], pair_features: Sequence[str], second: bool
+) -> dict[str, list[QueryRecord]]:
+    """The records with some pair features zeroed (and the second embedder's signals, when ``second``)."""
+    columns = [PAIR_FEATURES.index(f) for f in pair_features]
+    out: dict[str, list[QueryRecord]] = {}
+    for name, records in by_city.items():
+        masked = []
+        for r in records:
+            pairs = r.pairs.copy()
+            pairs[:, columns] = 0.0
+            signals = r.signals
+            if second:
+                zero = np.zeros_like(signals.second)
+                signals = replace(signals, second=zero, second_question=zero)
+            masked.append(replace(r, pairs=pairs, signals=signals))
+        out[name] = masked
+    return out
+
+
+def ablation(by_city: dict[str, list[QueryRecord]], embedder: str) -> list[tuple[str, list[CityScore]]]:
+    """Leave-one-city-out scores of each step of :data:`ABLATION`, after the hand-tuned baseline."""
+    rows = [("hand-tuned fusion and thresholds", [score(n, by_city[n], None) for n in sorted(by_city)])]
+    for label, dropped, no_second, pairwise in ABLATION:
+        records = without(by_city, dropped, no_second)
+        scores = []
+        for held in sorted(records):
+            others = {n: recs for n, recs in records.items() if n != held}
+            scores.append(score(held, records[held], fit(others, embedder, pairwise_calibrator=pairwise)))
+        rows.append((label, scores))
+    return rows
 
 
 def worst(scores: Sequence[CityScore]) -> CityScore:

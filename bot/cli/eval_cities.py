@@ -49,6 +49,9 @@ def eval_cities_command(
     second_embedder: str = typer.Option("use", help="use | none"),
     cache_dir: Path | None = typer.Option(None, help="embedding cache folder (speeds up reruns)"),
     fit: Path | None = typer.Option(None, help="also fit on every city and write the model here"),
+    ablation: bool = typer.Option(
+        False, help="also score each step from the hand-tuned search to the shipped model"
+    ),
 ) -> None:
     """各市を除外して学習・評価します (leave-one-city-out)。市ごとの結果と最悪の市を表示します。"""
     from rich.console import Console
@@ -94,10 +97,28 @@ def eval_cities_command(
         table.add_row(*row)
     console.print(table)
     console.print(curve_table(by_city, results))
+    if ablation:
+        console.print(ablation_table(by_city, first.name))
     if fit is not None:
         model = fit_model(by_city, first.name, second_embedder=second_name)
         model.save(fit)
         console.print(f"fitted on {', '.join(model.fitted_on)}: answer at p ≥ {model.answer_at} → {fit}")
+
+
+def ablation_table(by_city: dict[str, list[QueryRecord]], embedder: str) -> object:
+    """What each step adds, leave-one-city-out: the worst city on each figure, and the mean answered-right."""
+    from rich.table import Table
+
+    from knowledge.crosscity import ablation as run_ablation
+
+    table = Table(title="ablation (leave-one-city-out; worst city per figure)")
+    for column in ("step", *(label for _, label in COLUMNS), "mean answered right"):
+        table.add_column(column)
+    for label, scores in run_ablation(by_city, embedder):
+        w = worst(scores)
+        mean_right = sum(s.answered_right for s in scores) / len(scores)
+        table.add_row(label, *(f"{getattr(w, attr):.3f}" for attr, _ in COLUMNS), f"{mean_right:.3f}")
+    return table
 
 
 def curve_table(

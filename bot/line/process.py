@@ -15,67 +15,81 @@ Run by the launcher as `uvicorn bot.line.process:create_worker_app --factory --p
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatService
 from bot.line.wake import listen_for_wakes
-from bot.line.worker import LineOptions, build_worker
+from bot.line.worker import LineOptions, LineWorker, build_worker
 from bot.privacy import install_log_masking
 from bot.rasa import RasaClient
 from bot.settings import Settings, load_settings
 from bot.storage import line_inbox as inbox
 from bot.storage.db import make_engine, migrate, session_factory
+from channels.line.client import LineClient
 
 log = logging.getLogger(__name__)
 
+# What `/healthz` reports of the worker: "starting", "running" or why it is not configured
+WorkerState = dict[str, str]
+Running = tuple[LineWorker, LineClient, asyncio.BaseTransport]
 
-def create_worker_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
-    install_log_masking()
-    settings.ensure_dirs()
-    migrate(settings.db_url)
-    engine = make_engine(settings.db_url)
-    factory = session_factory(engine)
-    rasa = RasaClient(settings.rasa_url_list, timeout_s=settings.rasa_timeout_s)
-    state: dict[str, str] = {"worker": "starting"}
+
+async def start_worker(
+    app: FastAPI, settings: Settings, factory: sessionmaker[Session], state: WorkerState
+) -> Running | None:
+    """Start answering the inbox (with the app's `chat` and `line_options`, which tests may replace) and
+    listening for wake-ups; None when no access token is configured."""
+    built = build_worker(settings, factory, app.state.chat, app.state.line_options)
+    if built is None:
+        state["worker"] = "not configured (LINE_CHANNEL_ACCESS_TOKEN is empty)"
+        return None
+    worker, line_client = built
+    transport = await listen_for_wakes(settings.line_worker_port, worker.wake)
+    app.state.line_worker = worker
+    worker.start()
+    state["worker"] = "running"
+    log.info("LINE worker process running; wake-ups on udp/%d", settings.line_worker_port)
+    return worker, line_client, transport
+
+
+async def stop_worker(running: Running | None) -> None:
+    if running is None:
+        return
+    worker, line_client, transport = running
+    transport.close()
+    await worker.stop()
+    await line_client.aclose()
+
+
+def worker_lifespan(
+    settings: Settings, engine: Engine, factory: sessionmaker[Session], rasa: RasaClient, state: WorkerState
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the worker with the app; on shutdown stop it, then close the Rasa client and the database."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        built = build_worker(settings, factory, app.state.chat, app.state.line_options)
-        transport = None
-        if built is None:
-            state["worker"] = "not configured (LINE_CHANNEL_ACCESS_TOKEN is empty)"
-        else:
-            worker, line_client = built
-            transport = await listen_for_wakes(settings.line_worker_port, worker.wake)
-            app.state.line_worker = worker
-            worker.start()
-            state["worker"] = "running"
-            log.info("LINE worker process running; wake-ups on udp/%d", settings.line_worker_port)
+        running = await start_worker(app, settings, factory, state)
         try:
             yield
         finally:
-            if transport is not None:
-                transport.close()
-            if built is not None:
-                await worker.stop()
-                await line_client.aclose()
+            await stop_worker(running)
             await rasa.aclose()
             engine.dispose()
 
-    app = FastAPI(title="madoguchi LINE worker", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.settings = settings
-    app.state.session_factory = factory
-    app.state.chat = ChatService(
-        factory, rasa, settings.secret_key.get_secret_value(), contact=settings.contact
-    )
-    app.state.line_options = LineOptions.from_settings(settings)  # tests may tune both before start-up
+    return lifespan
+
+
+def add_healthz(app: FastAPI, factory: sessionmaker[Session], state: WorkerState) -> None:
+    """`GET /healthz`: the worker's state and the inbox backlog (503 when the database is down)."""
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -92,4 +106,23 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "worker": state["worker"], "pending": pending})
 
+
+def create_worker_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    install_log_masking()
+    settings.ensure_dirs()
+    migrate(settings.db_url)
+    engine = make_engine(settings.db_url)
+    factory = session_factory(engine)
+    rasa = RasaClient(settings.rasa_url_list, timeout_s=settings.rasa_timeout_s)
+    state: WorkerState = {"worker": "starting"}
+    lifespan = worker_lifespan(settings, engine, factory, rasa, state)
+    app = FastAPI(title="madoguchi LINE worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.session_factory = factory
+    app.state.chat = ChatService(
+        factory, rasa, settings.secret_key.get_secret_value(), contact=settings.contact
+    )
+    app.state.line_options = LineOptions.from_settings(settings)  # tests may tune both before start-up
+    add_healthz(app, factory, state)
     return app

@@ -149,10 +149,9 @@ def read_pids(settings: Settings) -> dict:
 BACKGROUND_NICE = 10  # Rasa, the action server and the LINE worker run at this lower CPU priority
 
 
-def build_children(settings: Settings, workers: int = 1) -> list[Child]:
-    endpoints = write_endpoints(settings, workers)
-    model = training.model_path(settings.model_dir)
-    env = {
+def child_env(settings: Settings) -> dict[str, str]:
+    """Every child's environment (the action server's as is): ours, plus the settings they must agree on."""
+    return {
         **os.environ,
         "MADOGUCHI_DATA_DIR": str(settings.data_dir),
         "MADOGUCHI_DATABASE_URL": settings.db_url,
@@ -160,96 +159,82 @@ def build_children(settings: Settings, workers: int = 1) -> list[Child]:
         "MADOGUCHI_RASA_PORT": str(settings.rasa_port),
         "MADOGUCHI_PORT": str(settings.port),
     }
-    rasa_env = {**training.rasa_env(), **{k: v for k, v in env.items() if k.startswith("MADOGUCHI_")}}
-    rasa_ports = [settings.rasa_port + i for i in range(max(1, workers))]
-    children = [
-        Child(
-            "actions",
-            [str(PYTHON), "-m", "actions.server", "--port", str(settings.actions_port)],
-            f"{settings.actions_url}/health",
-            300,
-            env=env,
-            nice=BACKGROUND_NICE,
-        ),
-    ]
-    for i, port in enumerate(rasa_ports):
-        children.append(
-            Child(
-                f"rasa{'' if i == 0 else i + 1}",
-                [
-                    str(training.rasa_bin()),
-                    "run",
-                    "--model",
-                    str(model),
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--credentials",
-                    "credentials.yml",
-                    "--endpoints",
-                    str(endpoints),
-                ],
-                f"http://127.0.0.1:{port}/",
-                300,
-                env=rasa_env,
-                nice=BACKGROUND_NICE,
-            )
-        )
-    # The LINE inbox is answered by its own process; the gateway only stores and acknowledges webhooks.
-    gateway_env = {
-        **env,
-        "MADOGUCHI_RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
+
+
+def rasa_ports(settings: Settings, workers: int) -> list[int]:
+    """One Rasa instance per gateway worker, on consecutive ports from `rasa_port`."""
+    return [settings.rasa_port + i for i in range(max(1, workers))]
+
+
+def gateway_env(settings: Settings, workers: int) -> dict[str, str]:
+    """The gateway's and the LINE worker's environment: which Rasa instances to use, and that the LINE inbox
+    is answered by its own process (the gateway only stores and acknowledges webhooks)."""
+    return {
+        **child_env(settings),
+        "MADOGUCHI_RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports(settings, workers)),
         "MADOGUCHI_LINE_WORKER": "process",
         "MADOGUCHI_LINE_WORKER_PORT": str(settings.line_worker_port),
     }
-    children.append(
-        Child(
-            "line-worker",
-            [
-                str(PYTHON),
-                "-m",
-                "uvicorn",
-                "bot.line.process:create_worker_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(settings.line_worker_port),
-                "--no-access-log",
-            ],
-            f"http://127.0.0.1:{settings.line_worker_port}/healthz",
-            120,
-            env=gateway_env,
-            nice=BACKGROUND_NICE,
-        )
+
+
+def actions_child(settings: Settings) -> Child:
+    return Child(
+        "actions",
+        [str(PYTHON), "-m", "actions.server", "--port", str(settings.actions_port)],
+        f"{settings.actions_url}/health",
+        300,
+        env=child_env(settings),
+        nice=BACKGROUND_NICE,
     )
-    children.append(
-        Child(
-            "gateway",
-            [
-                str(PYTHON),
-                "-m",
-                "uvicorn",
-                "bot.app:create_app",
-                "--factory",
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-                "--workers",
-                str(max(1, workers)),
-                "--proxy-headers",
-                "--forwarded-allow-ips",
-                settings.forwarded_allow_ips,
-                "--no-access-log",
-            ],
-            f"http://127.0.0.1:{settings.port}/healthz",
-            120,
-            env=gateway_env,
-        )
+
+
+def rasa_child(settings: Settings, i: int, port: int, endpoints: Path) -> Child:
+    """The `i`-th Rasa instance (`rasa`, `rasa2`, …) on `port`."""
+    model = training.model_path(settings.model_dir)
+    env = {
+        **training.rasa_env(),
+        **{k: v for k, v in child_env(settings).items() if k.startswith("MADOGUCHI_")},
+    }
+    cmd = [str(training.rasa_bin()), "run", "--model", str(model), "--interface", "127.0.0.1"]
+    cmd += ["--port", str(port), "--credentials", "credentials.yml", "--endpoints", str(endpoints)]
+    return Child(
+        f"rasa{'' if i == 0 else i + 1}", cmd, f"http://127.0.0.1:{port}/", 300, env=env, nice=BACKGROUND_NICE
     )
-    return children
+
+
+def line_worker_child(settings: Settings, workers: int) -> Child:
+    port = str(settings.line_worker_port)
+    cmd = [str(PYTHON), "-m", "uvicorn", "bot.line.process:create_worker_app", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", port, "--no-access-log"]
+    return Child(
+        "line-worker",
+        cmd,
+        f"http://127.0.0.1:{port}/healthz",
+        120,
+        env=gateway_env(settings, workers),
+        nice=BACKGROUND_NICE,
+    )
+
+
+def gateway_child(settings: Settings, workers: int) -> Child:
+    cmd = [str(PYTHON), "-m", "uvicorn", "bot.app:create_app", "--factory"]
+    cmd += ["--host", settings.host, "--port", str(settings.port), "--workers", str(max(1, workers))]
+    cmd += ["--proxy-headers", "--forwarded-allow-ips", settings.forwarded_allow_ips, "--no-access-log"]
+    return Child(
+        "gateway", cmd, f"http://127.0.0.1:{settings.port}/healthz", 120, env=gateway_env(settings, workers)
+    )
+
+
+def build_children(settings: Settings, workers: int = 1) -> list[Child]:
+    """The processes `madoguchi up` starts, in start order (docs/contracts.md lists them)."""
+    endpoints = write_endpoints(settings, workers)
+    rasa = [rasa_child(settings, i, port, endpoints) for i, port in enumerate(rasa_ports(settings, workers))]
+    return [
+        actions_child(settings),
+        *rasa,
+        line_worker_child(settings, workers),
+        gateway_child(settings, workers),
+    ]
 
 
 def say(text: str) -> None:

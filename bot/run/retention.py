@@ -39,12 +39,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.run.jobs import Schedule, install_periodic
 from bot.services import services_of
+from bot.settings import Settings
 from bot.storage import line_inbox
 from bot.storage.accounts import SESSION_IDLE, SESSION_MAX, LoginAttempt, StaffSession
 from bot.storage.citydata import ReminderDelivery, ReminderSubscription
 from bot.storage.db import make_engine, transaction, utcnow
-from bot.storage.line_inbox import LineUser
+from bot.storage.line_inbox import LineInboxRow, LineUser
 from bot.storage.models import Feedback, Message, Preference, Unanswered
+from bot.storage.reports import CLOSED_STATUSES, Report, ReportEvent, ReportPhoto
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +102,6 @@ def purge_silent_preferences(factory: sessionmaker[Session], cutoff: datetime) -
 
 
 def purge_stale_line_inbox(factory: sessionmaker[Session], cutoff: datetime) -> int:
-    try:
-        from bot.storage.line_inbox import LineInboxRow
-    except ImportError:  # the LINE concern is not installed
-        return 0
     return _delete_old(factory, LineInboxRow, LineInboxRow.received_at, cutoff)
 
 
@@ -115,10 +113,6 @@ def purge_closed_report_photos(
     factory: sessionmaker[Session], photos_root: Path, cutoff: datetime, now: datetime
 ) -> int:
     """Delete the photo files of reports closed before `cutoff`; mark their rows. Returns rows marked."""
-    try:
-        from bot.storage.reports import CLOSED_STATUSES, Report, ReportEvent, ReportPhoto
-    except ImportError:  # the reports concern is not installed
-        return 0
     with transaction(factory) as session:
         closed_at = (
             select(ReportEvent.report_id, func.max(ReportEvent.created_at).label("at"))
@@ -156,10 +150,6 @@ def purge_closed_report_photos(
 def purge_orphan_photos(factory: sessionmaker[Session], photos_root: Path, now: datetime) -> int:
     """Photos never attached to a report, older than `ORPHAN_PHOTO_DAYS` (by file time)."""
     if not photos_root.is_dir():
-        return 0
-    try:
-        from bot.storage.reports import ReportPhoto
-    except ImportError:
         return 0
     cutoff_s = time.time() - (utcnow() - now).total_seconds() - ORPHAN_PHOTO_DAYS * 86400
     candidates = {p.stem: p for p in photos_root.glob("*.jpg") if p.stat().st_mtime < cutoff_s}
@@ -206,7 +196,7 @@ def purge_unfollowed_line_users(factory: sessionmaker[Session], cutoff: datetime
     return len(due)
 
 
-def _tracker_engine(settings: Any, factory: sessionmaker[Session]) -> tuple[Engine | None, bool]:
+def _tracker_engine(settings: Settings, factory: sessionmaker[Session]) -> tuple[Engine | None, bool]:
     """Rasa's tracker store: the gateway's PostgreSQL database, or `rasa_tracker.db` beside the SQLite one."""
     url = settings.db_url
     if url.startswith("postgres"):
@@ -218,7 +208,7 @@ def _tracker_engine(settings: Any, factory: sessionmaker[Session]) -> tuple[Engi
 
 
 def purge_tracker_events(
-    settings: Any, factory: sessionmaker[Session], cutoff: datetime, now: datetime
+    settings: Settings, factory: sessionmaker[Session], cutoff: datetime, now: datetime
 ) -> int:
     engine, owned = _tracker_engine(settings, factory)
     if engine is None:
@@ -246,7 +236,7 @@ def purge_expired_staff_sessions(factory: sessionmaker[Session], now: datetime) 
 
 
 def run_retention(
-    factory: sessionmaker[Session], settings: Any, now: datetime | None = None
+    factory: sessionmaker[Session], settings: Settings, now: datetime | None = None
 ) -> dict[str, int]:
     """Apply every retention period once; returns how much was deleted, per kind."""
     now = now or utcnow()

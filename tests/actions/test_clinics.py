@@ -7,7 +7,8 @@ from pathlib import Path
 
 from actions.clinics import ActionHolidayClinic
 from knowledge.clinics import ClinicRoster
-from tests.support.citydata import make_env, metas
+from knowledge.kb import FaqEntry
+from tests.support.citydata import make_env, metas, sure_of
 
 
 def test_next_sunday_lists_only_that_day(tmp_path: Path) -> None:
@@ -45,3 +46,41 @@ def test_year_end_lists_every_day(tmp_path: Path) -> None:
     text, _, _ = env.run(ActionHolidayClinic(env.rt), "年末年始の当番医")
     for day in ("12月29日（火）", "12月31日（木）", "1月1日（金）", "1月3日（日）"):
         assert f"【{day}】" in text
+
+
+# --- the FAQ's turn: no day asked about ------------------------------------------------------------------------
+
+NIGHT = FaqEntry(
+    id="iryo-005",
+    question="夜間や休日に急病になったらどうすればいいですか？",
+    answer="夜間は急患センター（午後7時〜11時）へ。休日は当番医をご利用ください。",
+)
+
+
+def test_no_day_and_no_duty_ahead_a_sure_faq_answers(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2040, 9, 16, 20, 0), searcher=sure_of(NIGHT))  # past the demo roster
+    text, messages, events = env.run(ActionHolidayClinic(env.rt), "夜に子どもが熱を出したら病院は？")
+    assert text == NIGHT.answer and events == []
+    assert metas(messages) == [{"faq_id": "iryo-005", "kind": "faq"}]
+
+
+def test_no_day_but_a_duty_day_ahead_answers_from_the_roster(tmp_path: Path) -> None:
+    searcher = sure_of(NIGHT)
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=searcher)
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
+    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
+    assert searcher.calls == []
+
+
+def test_no_day_and_an_unsure_faq_gives_the_next_duty_day(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
+    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
+
+
+def test_a_day_answers_from_the_roster_whatever_the_faq(tmp_path: Path) -> None:
+    searcher = sure_of(NIGHT)
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=searcher)
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "今度の日曜の当番医は？")
+    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
+    assert searcher.calls == []

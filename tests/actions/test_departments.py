@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from actions.departments import ActionDepartment
-from tests.support.citydata import make_env, metas
+from knowledge.kb import FaqEntry
+from tests.support.citydata import make_env, metas, sure_of
 
 
 def test_department_open_and_closed(tmp_path: Path) -> None:
@@ -23,3 +24,36 @@ def test_unknown_topic_gives_general_contact(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0))
     text, messages, _ = env.run(ActionDepartment(env.rt), "ふにゃほげの担当")
     assert "総合案内" in text and metas(messages)[0]["fallback"] is True
+
+
+# --- the FAQ's turn: no department matches ---------------------------------------------------------------------
+
+PET = FaqEntry(
+    id="pet-002",
+    question="飼い犬が亡くなったときの手続きは？",
+    answer="飼い犬が亡くなったら、30日以内に死亡届を出してください。",
+    url="https://www.city.midorino.example/kurashi/pet/",
+)
+
+
+def test_no_department_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=sure_of(PET))
+    text, messages, events = env.run(ActionDepartment(env.rt), "ふにゃほげの担当")
+    assert text == PET.answer and events == []
+    assert metas(messages) == [
+        {"faq_id": "pet-002", "kind": "faq", "link": {"label": "詳しくはこちら", "url": PET.url}}
+    ]
+
+
+def test_no_department_and_an_unsure_faq_gives_the_general_contact(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=sure_of(PET, "choose"))
+    text, messages, _ = env.run(ActionDepartment(env.rt), "ふにゃほげの担当")
+    assert "総合案内" in text and metas(messages) == [{"kind": "department", "fallback": True}]
+
+
+def test_a_matching_department_answers_from_the_list_whatever_the_faq(tmp_path: Path) -> None:
+    searcher = sure_of(PET)
+    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=searcher)
+    text, messages, _ = env.run(ActionDepartment(env.rt), "児童手当の窓口は？")
+    assert "こども家庭課" in text and metas(messages) == [{"kind": "department"}]
+    assert searcher.calls == []

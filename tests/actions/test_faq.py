@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.faq import STRICT_OOS_CONFIDENCE, ActionHumanContact, ActionSearchFaq
+from actions.faq import ActionHumanContact, ActionSearchFaq
+from actions.faq_answer import STRICT_OOS_CONFIDENCE
 from bot.storage.models import Unanswered
 from knowledge.kb import FaqEntry
-from knowledge.search import Hit, SearchOutcome
-from tests.support.citydata import CityEnv, make_env, metas
+from knowledge.search import Hit
+from tests.support.citydata import CityEnv, ScriptedSearcher, make_env, metas
 
 ENTRY = FaqEntry(
     id="cert-001",
@@ -32,24 +32,8 @@ HITS = [
 ]
 
 
-@dataclass
-class ScriptedSearcher:
-    """Returns a fixed outcome and records how it was asked."""
-
-    decision: str
-    calls: list[dict[str, Any]] = field(default_factory=list)
-
-    def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> SearchOutcome:
-        self.calls.append({"text": text, "strict": strict, "today": today})
-        hits = [] if self.decision == "unknown" else HITS
-        return SearchOutcome(decision=self.decision, hits=hits, reason="scripted")  # type: ignore[arg-type]
-
-    def entry(self, faq_id: str) -> FaqEntry | None:
-        return ENTRY if faq_id == ENTRY.id else None
-
-
 def env_with(tmp_path: Path, decision: str) -> tuple[CityEnv, ScriptedSearcher]:
-    searcher = ScriptedSearcher(decision)
+    searcher = ScriptedSearcher(decision, HITS, [ENTRY])
     return make_env(tmp_path, datetime(2026, 11, 23, 10, 0), searcher=searcher), searcher
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from actions.garbage import ActionGarbageDay, ActionGarbageItem
 from bot.storage import conversations
-from tests.support.citydata import CityEnv, buttons, make_env, metas
+from knowledge.kb import FaqEntry
+from tests.support.citydata import CityEnv, buttons, make_env, metas, sure_of
 
 SAT_BEFORE_HOLIDAYS = datetime(2026, 9, 19, 10, 0)  # Mon 21 敬老の日, Tue 22 国民の休日, Wed 23 秋分の日
 
@@ -116,3 +117,65 @@ def test_item_ambiguous_offers_choices(tmp_path: Path) -> None:
     text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
     assert "どれのことでしょうか" in text
     assert all(b["payload"].endswith("は何ごみ？") for b in buttons(messages))
+
+
+# --- the FAQ's turn: nothing specific to answer from (no area, no clear item) --------------------------------
+
+SODAI = FaqEntry(
+    id="gomi-020",
+    question="粗大ごみはどうやって出しますか？",
+    answer="粗大ごみは事前に申し込み、指定の日に出してください（有料）。",
+    url="https://www.city.midorino.example/kurashi/gomi/sodai/",
+)
+FAQ_META = {"faq_id": "gomi-020", "kind": "faq", "link": {"label": "詳しくはこちら", "url": SODAI.url}}
+
+
+def test_no_area_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI))
+    text, messages, events = env.run(ActionGarbageDay(env.rt), "粗大ごみの収集日は？")
+    assert text == SODAI.answer and metas(messages) == [FAQ_META] and events == []
+    assert "garbage_area" not in env.slots
+
+
+def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path) -> None:
+    searcher = sure_of(SODAI, "choose")
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
+    text, messages, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
+    assert "地区を教えてください" in text and metas(messages) == [{"kind": "garbage"}]
+    assert [c["text"] for c in searcher.calls] == ["明日のごみは？"]
+
+
+def test_an_area_named_or_remembered_answers_from_the_calendar_whatever_the_faq(tmp_path: Path) -> None:
+    searcher = sure_of(SODAI)
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
+    text, messages, _ = env.run(ActionGarbageDay(env.rt), "中央地区のごみの日")
+    assert "中央地区のごみ収集日です" in text and metas(messages)[0]["kind"] == "garbage"
+    env.slots.clear()  # a new conversation: the stored preference is the area
+    text, _, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
+    assert "中央地区のごみ収集日です" in text
+    assert searcher.calls == []
+
+
+def test_no_item_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI))
+    text, messages, events = env.run(ActionGarbageItem(env.rt), "粗大ごみの出し方を教えて")
+    assert text == SODAI.answer and metas(messages) == [FAQ_META] and events == []
+    # an ambiguous item too: the FAQ's sure answer beats a list of guesses
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
+    assert text == SODAI.answer and metas(messages) == [FAQ_META]
+
+
+def test_no_item_and_an_unsure_faq_offers_choices_or_says_so(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI, "choose"))
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
+    assert "どれのことでしょうか" in text and metas(messages) == [{"kind": "garbage"}]
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "粗大ごみの出し方を教えて")
+    assert "見つかりませんでした" in text and metas(messages)[0]["kind"] == "unknown"
+
+
+def test_a_clear_item_answers_from_the_dictionary_whatever_the_faq(tmp_path: Path) -> None:
+    searcher = sure_of(SODAI)
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぺっとぼとるはどうやって捨てる？")
+    assert "「ペットボトル」は「ペットボトル」です" in text and metas(messages)[0]["kind"] == "garbage"
+    assert searcher.calls == []

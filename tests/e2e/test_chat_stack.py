@@ -41,10 +41,27 @@ def test_paraphrased_question_gets_expected_faq(stack: Stack, query: str, expect
     response = stack.chat(f"e2e-{uuid.uuid4().hex[:8]}", query)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["faq_id"] == expected, body
     assert body["replies"] and all(r["text"] for r in body["replies"])
     if expected is None:
+        assert body["faq_id"] is None, body
         assert body["fallback"] or body["candidates"] or body["intent"] in {"greet", "thanks", "goodbye"}
+    else:
+        # The calibrated decision answers when it is sure and otherwise offers the close entries: the right
+        # entry is answered, or offered first. (How often it answers outright: the test below.)
+        assert body["faq_id"] == expected or (
+            body["faq_id"] is None and body["candidates"][:1] == [expected]
+        ), body
+
+
+MIN_ANSWERED_OUTRIGHT = (
+    0.70  # measured 2026-12-06 on this set: 0.733 (the hand-tuned search: 1.000; it was tuned on it)
+)
+
+
+def test_most_paraphrases_are_answered_outright(stack: Stack) -> None:
+    in_scope = [(q, e) for q, e in PARAPHRASES if e]
+    answered = sum(stack.chat(f"e2e-{uuid.uuid4().hex[:8]}", q).json()["faq_id"] == e for q, e in in_scope)
+    assert answered / len(in_scope) >= MIN_ANSWERED_OUTRIGHT, f"{answered}/{len(in_scope)} answered outright"
 
 
 def test_readme_curl_example(stack: Stack) -> None:

@@ -16,7 +16,8 @@ from actions.runtime import FaqSearcher, Runtime
 from bot.settings import Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
 from knowledge.clock import CityClock
-from knowledge.search import SearchOutcome
+from knowledge.kb import FaqEntry
+from knowledge.search import Hit, SearchOutcome
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
 
@@ -29,6 +30,32 @@ class UnknownSearcher:
 
     def entry(self, faq_id: str) -> None:
         return None
+
+
+@dataclass
+class ScriptedSearcher:
+    """An FAQ searcher with a fixed decision over fixed hits (none when "unknown") that records how it was asked;
+    `entry` knows only `entries`."""
+
+    decision: str
+    hits: list[Hit]
+    entries: list[FaqEntry]
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def search(self, text: str, k: int = 3, strict: bool = False, today: Any = None) -> SearchOutcome:
+        self.calls.append({"text": text, "strict": strict, "today": today})
+        hits = [] if self.decision == "unknown" else self.hits
+        return SearchOutcome(decision=self.decision, hits=hits, reason="scripted")  # type: ignore[arg-type]
+
+    def entry(self, faq_id: str) -> FaqEntry | None:
+        return next((e for e in self.entries if e.id == faq_id), None)
+
+
+def sure_of(entry: FaqEntry, decision: str = "answer") -> ScriptedSearcher:
+    """A searcher whose decision is `decision`, `entry` first among its hits."""
+    return ScriptedSearcher(
+        decision, [Hit(entry.id, 0.9, entry.question), Hit("other-001", 0.4, "…")], [entry]
+    )
 
 
 @dataclass

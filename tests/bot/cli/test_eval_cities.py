@@ -39,11 +39,14 @@ def test_every_city_is_scored_and_the_fitted_model_is_written(tmp_path: Path) ->
     cities = [_city(tmp_path / name, name[:2]) for name in ("alpha", "beta", "gamma")]
     model_file = tmp_path / "ranker.json"
     args = ["eval-cities", "--embedder", "hashing", "--second-embedder", "none", "--fit", str(model_file)]
-    result = runner.invoke(cli, [*args, *(arg for c in cities for arg in ("--city", str(c)))])
+    args += ["--ablation"]
+    cities_args = [arg for c in cities for arg in ("--city", str(c))]
+    result = runner.invoke(cli, [*args, *cities_args], env={"COLUMNS": "300"})  # rich wraps narrow tables
     assert result.exit_code == 0, result.output
     for name in ("alpha", "beta", "gamma", "worst"):
         assert name in result.output
     assert "answered-wrong" in result.output  # the curve
+    assert "hand-tuned fusion" in result.output and "pairwise calibrator" in result.output  # the ablation
     model = RankerModel.load(model_file)
     assert model.fitted_on == ["alpha", "beta", "gamma"] and model.embedder == "hashing-256"
     assert model.second_embedder == ""

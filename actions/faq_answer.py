@@ -1,0 +1,111 @@
+"""One FAQ entry as the answer to a resident's question, framed in their language.
+
+`action_search_faq` says it when the search decides "answer"; a topic action (garbage, clinics, snow clearing,
+departments) says it first when the message names nothing it could answer from specifically, so that what the
+city wrote in its FAQ is not lost behind the topic's generic reply (`answer_if_sure`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import Runtime, message_metadata, meta
+from knowledge.normalize import question_language
+from knowledge.search import Hit
+
+log = logging.getLogger(__name__)
+
+STRICT_OOS_CONFIDENCE = 0.8
+
+# What the bot says around an FAQ answer, in the resident's language (the answer itself comes from the FAQ's
+# answer_<lang> column when the city wrote one, else the Japanese answer with the "only in Japanese" note).
+PHRASES: dict[str, dict[str, str]] = {
+    "ja": {
+        "more": "詳しくはこちら",
+        "choose": "ご質問は次のどれに近いですか？当てはまるものを選んでください。",
+        "unknown": "申し訳ありません。そのご質問に確実にお答えできる情報が見つかりませんでした。"
+        "お手数ですが、次の窓口までお問い合わせください。\n",
+        "japanese_only": "",
+    },
+    "en": {
+        "more": "More details",
+        "choose": "Which of these do you mean?",
+        "unknown": "Sorry, I could not find a reliable answer to that question. "
+        "Please contact the city office:\n",
+        "japanese_only": "\n\n(This answer is available in Japanese only. "
+        "Please ask the city office if you need help in English.)",
+    },
+    "zh": {
+        "more": "详细信息",
+        "choose": "您想问的是以下哪一项？请选择。",
+        "unknown": "很抱歉，没有找到可以确切回答您问题的信息。请联系以下窗口：\n",
+        "japanese_only": "\n\n（此回答只有日语版本。如需中文帮助，请联系市政府窗口。）",
+    },
+    "ko": {
+        "more": "자세한 내용",
+        "choose": "다음 중 어느 질문에 가까우신가요? 선택해 주세요.",
+        "unknown": "죄송합니다. 질문에 정확히 답할 수 있는 정보를 찾지 못했습니다. 아래 창구로 문의해 주세요.\n",
+        "japanese_only": "\n\n(이 답변은 일본어로만 제공됩니다. 한국어 도움이 필요하시면 시청 창구로 문의해 주세요.)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """The resident's message as the FAQ search sees it."""
+
+    text: str
+    channel: str
+    strict: bool  # only a very strong, clear FAQ match may answer
+    language: str  # the resident's language (ja, en, zh, ko): framing and, when the FAQ has it, the answer
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Question:
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        intent = latest.get("intent") or {}
+        # DIET is sure a message is off-topic: then only a very strong, clear FAQ match may answer. An unsure
+        # out_of_scope (a long procedural question with unseen words) is searched with the normal bar.
+        strict = (
+            intent.get("name") == "out_of_scope"
+            and float(intent.get("confidence") or 0) >= STRICT_OOS_CONFIDENCE
+        )
+        channel = message_metadata(tracker).get("channel", "web")
+        return cls(text=text, channel=channel, strict=strict, language=question_language(text))
+
+    @property
+    def phrases(self) -> dict[str, str]:
+        return PHRASES.get(self.language, PHRASES["ja"])
+
+
+def answer(rt: Runtime, dispatcher: CollectingDispatcher, hit: Hit, question: Question) -> bool:
+    """The entry's answer and link (False when the entry is gone since the index was built)."""
+    entry = rt.searcher.entry(hit.faq_id)
+    if entry is None:
+        return False
+    text = entry.answer
+    if question.language != "ja":
+        text = entry.answer_in(question.language) or entry.answer + question.phrases["japanese_only"]
+    link = {"label": question.phrases["more"], "url": entry.url} if entry.url else None
+    dispatcher.utter_message(text=text)
+    dispatcher.utter_message(json_message=meta(faq_id=entry.id, kind="faq", link=link))
+    return True
+
+
+def answer_if_sure(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """For a topic action that found nothing specific (no area, item, date, department) in the message: answer
+    from the city's FAQ when the search decides "answer", and say whether it did (else the topic action goes
+    on as it would without an FAQ). A failing search counts as unsure: the topic's own reply still helps."""
+    question = Question.of(tracker)
+    try:
+        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
+    except Exception:  # the index being rebuilt or the database away must not cost the topic its answer
+        log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
+        return False
+    return bool(
+        outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question)
+    )
