@@ -92,7 +92,7 @@ class LiveSearcher:
     def refresh(self, force: bool = False, progress: Callable[[int, int], None] | None = None) -> bool:
         """Rebuild when the KB changed; returns True when it rebuilt."""
         now = time.monotonic()
-        if not force and now - self._checked < self._poll_s:
+        if not force and self._searcher is not None and now - self._checked < self._poll_s:
             return False
         with self._lock:
             self._checked = time.monotonic()
