@@ -12,20 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import garbage, snowplow
-from actions.faq_answer import Question, answer
+from actions.faq_answer import Question, answer, log_unanswered, offer_choices
 from actions.runtime import Runtime, RuntimeAction, meta
-from bot.storage import conversations
-from bot.storage.db import transaction
-from knowledge.search import Hit, SearchOutcome
 from knowledge.snowplow import match_area
-
-LABEL_MAX = 20  # LINE quick-reply label limit
-HUMAN_LABEL = "担当者に問い合わせたい"
-
-
-def short_label(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
 def area_answer(rt: Runtime, tracker: Tracker) -> Action | None:
@@ -63,38 +52,11 @@ class ActionSearchFaq(RuntimeAction):
         answered = outcome.decision == "answer" and outcome.hits
         if answered and answer(self.rt, dispatcher, outcome.hits[0], question):
             return []
-        torn = outcome.decision == "choose" and len(outcome.hits) >= 2
-        self.log_unanswered(tracker, question, outcome, "choose" if torn else "unknown")
-        if torn:
-            self.choose(dispatcher, outcome.hits[:3], question)
-        else:
-            self.unknown(dispatcher, question)
+        if offer_choices(self.rt, dispatcher, tracker, question, outcome):
+            return []
+        log_unanswered(self.rt, tracker, question, outcome, "unknown")
+        self.unknown(dispatcher, question)
         return []
-
-    def log_unanswered(
-        self, tracker: Tracker, question: Question, outcome: SearchOutcome, reason: str
-    ) -> None:
-        """Staff see both: what was offered, and what found nothing."""
-        candidates = [{"faq_id": h.faq_id, "score": round(float(h.score), 4)} for h in outcome.hits]
-        top = float(outcome.hits[0].score) if outcome.hits else 0.0
-        with transaction(self.rt.factory) as session:
-            conversations.log_unanswered(
-                session,
-                text=question.text,
-                channel=question.channel,
-                sender=tracker.sender_id,
-                reason=reason,
-                candidates=candidates,
-                top_score=top,
-            )
-
-    def choose(self, dispatcher: CollectingDispatcher, hits: list[Hit], question: Question) -> None:
-        """Close candidates: offer them, and a person."""
-        prompt = question.phrases["choose"]
-        buttons = [{"title": short_label(h.question), "payload": h.question} for h in hits]
-        buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
-        dispatcher.utter_message(text=prompt, buttons=buttons)
-        dispatcher.utter_message(json_message=meta(candidates=[h.faq_id for h in hits], kind="choose"))
 
     def unknown(self, dispatcher: CollectingDispatcher, question: Question) -> None:
         """No reliable answer: say so, and where to ask."""

@@ -14,8 +14,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import Runtime, message_metadata, meta
+from bot.storage import conversations
+from bot.storage.db import transaction
 from knowledge.normalize import question_language
-from knowledge.search import Hit
+from knowledge.search import Hit, SearchOutcome
+
+LABEL_MAX = 20  # LINE quick-reply label limit
+HUMAN_LABEL = "担当者に問い合わせたい"
+
+
+def short_label(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +108,53 @@ def answer(rt: Runtime, dispatcher: CollectingDispatcher, hit: Hit, question: Qu
 
 
 def answer_if_sure(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """For a topic action that found nothing specific (no area, item, date, department) in the message: answer
-    from the city's FAQ when the search decides "answer", and say whether it did (else the topic action goes
-    on as it would without an FAQ). A failing search counts as unsure: the topic's own reply still helps."""
+    """For a topic action that found nothing specific (no area, item, date, department) in the message: what the
+    FAQ search would do for it — its answer when the search decides "answer", the close entries when it is torn —
+    and whether it did so (else the topic action goes on as it would without an FAQ). A failing search counts as
+    unsure: the topic's own reply still helps."""
     question = Question.of(tracker)
     try:
         outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
     except Exception:  # the index being rebuilt or the database away must not cost the topic its answer
         log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
         return False
-    return bool(
-        outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question)
-    )
+    if outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question):
+        return True
+    return offer_choices(rt, dispatcher, tracker, question, outcome)
+
+
+def offer_choices(
+    rt: Runtime,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    question: Question,
+    outcome: SearchOutcome,
+) -> bool:
+    """When the search is torn between close entries: offer them and a person, log the question for staff."""
+    if outcome.decision != "choose" or len(outcome.hits) < 2:
+        return False
+    log_unanswered(rt, tracker, question, outcome, "choose")
+    hits = outcome.hits[:3]
+    buttons = [{"title": short_label(h.question), "payload": h.question} for h in hits]
+    buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
+    dispatcher.utter_message(text=question.phrases["choose"], buttons=buttons)
+    dispatcher.utter_message(json_message=meta(candidates=[h.faq_id for h in hits], kind="choose"))
+    return True
+
+
+def log_unanswered(
+    rt: Runtime, tracker: Tracker, question: Question, outcome: SearchOutcome, reason: str
+) -> None:
+    """Staff see both: what was offered, and what found nothing."""
+    candidates = [{"faq_id": h.faq_id, "score": round(float(h.score), 4)} for h in outcome.hits]
+    top = float(outcome.hits[0].score) if outcome.hits else 0.0
+    with transaction(rt.factory) as session:
+        conversations.log_unanswered(
+            session,
+            text=question.text,
+            channel=question.channel,
+            sender=tracker.sender_id,
+            reason=reason,
+            candidates=candidates,
+            top_score=top,
+        )

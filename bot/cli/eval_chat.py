@@ -135,7 +135,7 @@ def eval_chat_command(
     engine = LiveSearcher.from_settings(ctx.factory, ctx.settings)
     today = ctx.settings.city_clock().today()
     chat = ChatAPI(url)
-    console = Console()
+    console = Console(width=160)  # the tables stay readable in CI logs and pipes
     report: list[dict[str, Any]] = []
 
     def engine_ask(text: str) -> tuple[str, list[str]]:

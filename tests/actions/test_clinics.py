@@ -73,7 +73,7 @@ def test_no_day_but_a_duty_day_ahead_answers_from_the_roster(tmp_path: Path) -> 
 
 
 def test_no_day_and_an_unsure_faq_gives_the_next_duty_day(tmp_path: Path) -> None:
-    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "unknown"))
     text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
     assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
 

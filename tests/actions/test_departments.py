@@ -46,7 +46,7 @@ def test_no_department_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> No
 
 
 def test_no_department_and_an_unsure_faq_gives_the_general_contact(tmp_path: Path) -> None:
-    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=sure_of(PET, "choose"))
+    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=sure_of(PET, "unknown"))
     text, messages, _ = env.run(ActionDepartment(env.rt), "ふにゃほげの担当")
     assert "総合案内" in text and metas(messages) == [{"kind": "department", "fallback": True}]
 

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.faq_answer import Question, answer, answer_if_sure
 from actions.runtime import Runtime
+from bot.storage.models import Unanswered
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit, SearchOutcome
 from tests.support.citydata import make_env, metas, sure_of
@@ -67,10 +69,21 @@ def test_sure_search_answers_with_the_entry_and_its_link_on_the_city_date(tmp_pa
     ]
 
 
-@pytest.mark.parametrize("decision", ["choose", "unknown"])
-def test_an_unsure_search_says_nothing(tmp_path: Path, decision: str) -> None:
-    env = make_env(tmp_path, NOW, searcher=sure_of(ENTRY, decision))
+def test_a_search_that_finds_nothing_says_nothing(tmp_path: Path) -> None:
+    env = make_env(tmp_path, NOW, searcher=sure_of(ENTRY, "unknown"))
     assert ask(env.rt, "粗大ごみの出し方を教えて") == (False, [])
+
+
+def test_a_torn_search_offers_the_close_entries_and_logs_the_question(tmp_path: Path) -> None:
+    """What the FAQ action would do: the chat path keeps the choices the search found (issue 14)."""
+    env = make_env(tmp_path, NOW, searcher=sure_of(ENTRY, "choose"))
+    done, messages = ask(env.rt, "粗大ごみの出し方を教えて")
+    assert done
+    assert metas(messages) == [{"candidates": ["gomi-010", "other-001"], "kind": "choose"}]
+    assert [b["title"] for b in messages[0]["buttons"]][-1] == "担当者に問い合わせたい"
+    with env.rt.factory() as session:
+        logged = session.scalars(select(Unanswered)).all()
+    assert [(u.text, u.reason) for u in logged] == [("粗大ごみの出し方を教えて", "choose")]
 
 
 def test_an_entry_gone_since_the_index_was_built_says_nothing(tmp_path: Path) -> None:

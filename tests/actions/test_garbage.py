@@ -138,7 +138,7 @@ def test_no_area_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
 
 
 def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path) -> None:
-    searcher = sure_of(SODAI, "choose")
+    searcher = sure_of(SODAI, "unknown")
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
     text, messages, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" in text and metas(messages) == [{"kind": "garbage"}]
@@ -166,7 +166,7 @@ def test_no_item_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
 
 
 def test_no_item_and_an_unsure_faq_offers_choices_or_says_so(tmp_path: Path) -> None:
-    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI, "choose"))
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI, "unknown"))
     text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
     assert "どれのことでしょうか" in text and metas(messages) == [{"kind": "garbage"}]
     text, messages, _ = env.run(ActionGarbageItem(env.rt), "粗大ごみの出し方を教えて")
