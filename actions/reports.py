@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_if_sure
 from actions.report_form import CANCELLED
 from actions.report_parsing import (
     CASE_NUMBER,
@@ -166,6 +167,10 @@ class ActionReportStatus(RuntimeAction):
                 )
                 dispatcher.utter_message(json_message=meta(kind="report"))
                 return []
+        # No case number asked about and no report of theirs: NLU may have sent a question about something else
+        # here (it learned the demo city's wording); what the city's FAQ would do for it comes first.
+        if not mine and not wanted and answer_if_sure(rt, dispatcher, tracker):
+            return []
         if not mine:
             dispatcher.utter_message(
                 text="これまでのご通報は見つかりませんでした。(確認できるのは、同じLINEまたは同じ画面からのご通報です)",

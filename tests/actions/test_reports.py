@@ -21,6 +21,8 @@ from bot.reports.service import change_status
 from bot.storage import reports as repo
 from bot.storage.reports import Report
 from knowledge.clock import CityClock
+from knowledge.kb import FaqEntry
+from tests.support.citydata import sure_of
 from tests.support.report_form import SENDER, Form, metas, photo, report_runtime, texts
 
 
@@ -207,3 +209,23 @@ def test_database_outage_spools_the_report(rt: Runtime, monkeypatch: pytest.Monk
     _, said = form.act(ActionSubmitReport(rt), "はい")
     assert "内容は保存しました" in texts(said)
     assert len(list((settings.data_dir / "spool" / "reports").glob("*.json"))) == 1
+
+
+def test_a_status_question_without_reports_or_number_asks_the_faq_first(rt: Runtime) -> None:
+    """NLU learned the demo city's wording: a new city's FAQ question can land on report status. With no case
+    number and no report of this resident's, what the FAQ would do comes first; otherwise the status."""
+    entry = FaqEntry(id="koseki-003", question="戸籍の証明書を郵送で取りたい", answer="郵送請求の方法です。")
+    sure = replace(rt, searcher=sure_of(entry))
+    _, said = Form(sure).act(ActionReportStatus(sure), "戸籍の証明書の送ってもらう状況はどうなってますか")
+    assert metas(said) == [{"faq_id": "koseki-003", "kind": "faq"}]
+    _, said = Form(sure).act(ActionReportStatus(sure), "R-2026-000001の状況")  # a number: never the FAQ
+    assert "見つかりませんでした" in texts(said) and sure.searcher.calls == [
+        {
+            "text": "戸籍の証明書の送ってもらう状況はどうなってますか",
+            "strict": False,
+            "today": sure.clock.today(),
+        }
+    ]
+    nothing = replace(rt, searcher=sure_of(entry, "unknown"))
+    _, said = Form(nothing).act(ActionReportStatus(nothing), "私の通報はどうなった?")
+    assert "これまでのご通報は見つかりませんでした" in texts(said)
