@@ -1,7 +1,8 @@
 """`action_holiday_clinic`: which clinics are on holiday duty (休日当番医) on the day asked about.
 
 Always ends with where to turn when unsure (#7119, #8000) and the emergency number. A message naming no day
-gets the next duty day; when the roster has none ahead, the city's FAQ answers if its search is sure.
+gets the city's FAQ answer when its search is sure, else the next duty day (or, with none ahead, the FAQ's close
+entries).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_answer import answer_if_sure
+from actions.faq_answer import answer_sure_or_offer
 from actions.garbage import latest_text
 from actions.runtime import RuntimeAction, meta
 from bot.live_citydata import CityData
@@ -54,9 +55,12 @@ class ActionHolidayClinic(RuntimeAction):
         now = self.rt.clock.now()
         roster = data.clinics
         period = parse_day_range(text, now.date())
-        # No day asked about and no duty day ahead in the roster: the city's FAQ may know (a sure answer only).
-        # With a duty day ahead, the roster's next duty day is the more useful answer.
-        if period is None and roster.next_open(now) is None and answer_if_sure(self.rt, dispatcher, tracker):
+        # No day asked about: a sure answer from the city's FAQ comes first (NLU sends questions about clinics,
+        # dentists or night care here too); when the FAQ is only torn, the roster's next duty day is the more
+        # useful answer, and only with no duty day ahead are the FAQ's close entries offered.
+        if period is None and answer_sure_or_offer(
+            self.rt, dispatcher, tracker, offer=roster.next_open(now) is None
+        ):
             return []
         lines: list[str] = []
         if period is None:

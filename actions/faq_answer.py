@@ -108,6 +108,13 @@ def answer(rt: Runtime, dispatcher: CollectingDispatcher, hit: Hit, question: Qu
 
 
 def answer_if_sure(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """What the FAQ action would do for the message (answer, or offer the close entries), and whether it did."""
+    return answer_sure_or_offer(rt, dispatcher, tracker, offer=True)
+
+
+def answer_sure_or_offer(
+    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, offer: bool
+) -> bool:
     """For a topic action that found nothing specific (no area, item, date, department) in the message: what the
     FAQ search would do for it — its answer when the search decides "answer", the close entries when it is torn —
     and whether it did so (else the topic action goes on as it would without an FAQ). A failing search counts as
@@ -120,7 +127,7 @@ def answer_if_sure(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Track
         return False
     if outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question):
         return True
-    return offer_choices(rt, dispatcher, tracker, question, outcome)
+    return offer and offer_choices(rt, dispatcher, tracker, question, outcome)
 
 
 def offer_choices(

@@ -57,25 +57,25 @@ NIGHT = FaqEntry(
 )
 
 
-def test_no_day_and_no_duty_ahead_a_sure_faq_answers(tmp_path: Path) -> None:
-    env = make_env(tmp_path, datetime(2040, 9, 16, 20, 0), searcher=sure_of(NIGHT))  # past the demo roster
+def test_no_day_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT))
     text, messages, events = env.run(ActionHolidayClinic(env.rt), "夜に子どもが熱を出したら病院は？")
     assert text == NIGHT.answer and events == []
     assert metas(messages) == [{"faq_id": "iryo-005", "kind": "faq"}]
 
 
-def test_no_day_but_a_duty_day_ahead_answers_from_the_roster(tmp_path: Path) -> None:
-    searcher = sure_of(NIGHT)
-    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=searcher)
+def test_no_day_and_a_torn_faq_gives_the_next_duty_day(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
     text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
     assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
-    assert searcher.calls == []
 
 
-def test_no_day_and_an_unsure_faq_gives_the_next_duty_day(tmp_path: Path) -> None:
-    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "unknown"))
-    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
-    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
+def test_no_day_no_duty_ahead_and_a_torn_faq_offers_its_entries(tmp_path: Path) -> None:
+    env = make_env(
+        tmp_path, datetime(2040, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose")
+    )  # past the roster
+    _, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
+    assert metas(messages) == [{"candidates": ["iryo-005", "other-001"], "kind": "choose"}]
 
 
 def test_a_day_answers_from_the_roster_whatever_the_faq(tmp_path: Path) -> None:
