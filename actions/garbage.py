@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_answer import answer_if_sure
+from actions.faq_answer import answer_if_sure, answer_sure_or_offer
 from actions.runtime import Runtime, RuntimeAction, meta
 from bot.live_citydata import CityData
 from bot.storage import conversations
@@ -150,7 +150,9 @@ class ActionGarbageDay(RuntimeAction):
             return [SlotSet(AREA_KEY, None)]
         area, events = resolve_area(self.rt, tracker, data, text)
         if area is None:
-            if answer_if_sure(self.rt, dispatcher, tracker):  # no area to compute days for: the FAQ's answer
+            # No area to compute days for: a sure FAQ answer comes first; when the FAQ is only torn, asking for
+            # the area leads to the resident's own days, which helps more than a list of FAQ entries.
+            if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=not data.garbage.areas()):
                 return []
             ask_area(dispatcher, data, "のごみの日", "garbage")
             return events

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_answer import answer_if_sure
+from actions.faq_answer import answer_sure_or_offer
 from actions.garbage import AREA_KEY, latest_text, remember_area, remembered_area
 from actions.runtime import RuntimeAction, meta
 from bot.storage import citydata
@@ -40,7 +40,9 @@ class ActionSnowplow(RuntimeAction):
         if area is None:
             known = remembered_area(rt, tracker, data)
             area = next((a for a in data.snowplow_areas if a.name == known), None)
-        if area is None and answer_if_sure(rt, dispatcher, tracker):  # no area to look up
+        # No area to look up: a sure FAQ answer first; when the FAQ is only torn, asking for the area (or saying
+        # the season is over) helps more than a list of FAQ entries, unless the city has no snowplow areas.
+        if area is None and answer_sure_or_offer(rt, dispatcher, tracker, offer=not data.snowplow_areas):
             return []
         road = data.city.road_emergency
         road_line = f"道路の危険・緊急のご連絡は {road.label} {road.phone} へ。" if road.phone else ""

@@ -68,6 +68,15 @@ def print_table(results: dict) -> None:
             f"×{h['p50_ms'] / max(n['p50_ms'], 1e-6):.1f} brute numpy; rebuild {s['rebuild_s']:.1f} s; "
             f"+{s['rss_growth_mb']:.0f} MB",
         )
+        if "shipped" in s:
+            w = s["shipped"]
+            table.add_row(
+                f"search shipped @ {s['entries']:,}",
+                f"{w['p50_ms']:.1f}",
+                f"{w['p95_ms']:.1f}",
+                f"{w['p99_ms']:.1f}",
+                f"×{w['p50_ms'] / max(h['p50_ms'], 1e-6):.1f} hybrid; rebuild {s['shipped_rebuild_s']:.1f} s",
+            )
     for c in results.get("chat", []):
         table.add_row(
             f"chat turn @ {c['concurrency']} residents",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from actions.garbage import ActionGarbageDay, ActionGarbageItem
 from bot.storage import conversations
 from knowledge.kb import FaqEntry
@@ -137,8 +139,10 @@ def test_no_area_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
     assert "garbage_area" not in env.slots
 
 
-def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path) -> None:
-    searcher = sure_of(SODAI, "unknown")
+@pytest.mark.parametrize("decision", ["unknown", "choose"])
+def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: str) -> None:
+    """A torn FAQ too: the area leads to the resident's own days, more use than a list of entries."""
+    searcher = sure_of(SODAI, decision)
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
     text, messages, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" in text and metas(messages) == [{"kind": "garbage"}]

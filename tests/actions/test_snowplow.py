@@ -71,8 +71,9 @@ def test_no_area_and_a_sure_faq_answers_from_the_faq(tmp_path: Path, now: dateti
     assert text == RULE.answer and metas(messages) == [FAQ_META] and events == []
 
 
-def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path) -> None:
-    env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), searcher=sure_of(RULE, "unknown"))
+@pytest.mark.parametrize("decision", ["unknown", "choose"])
+def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: str) -> None:
+    env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), searcher=sure_of(RULE, decision))
     text, messages, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "除雪の状況を調べる地区を教えてください" in text and metas(messages) == [{"kind": "snowplow"}]
     env.at(datetime(2026, 7, 1, 12, 0))
