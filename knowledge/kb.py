@@ -59,7 +59,7 @@ class FaqEntry:
     answer_easy: str = ""
     valid_from: date | None = None
     valid_to: date | None = None
-    translations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # answer_<lang>
+    translations: dict[str, str] = field(default_factory=dict)  # answer_<lang> other than answer_en
 
     def answer_in(self, language: str) -> str:
         """The answer in ``language`` (ISO 639-1: en, zh, ko, vi, pt…) when the city wrote one, else ''."""

@@ -5,6 +5,7 @@ so the chat path's LiveSearcher picks it up within a second."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -230,7 +231,9 @@ async def update(request: Request, faq_id: str, staff: Writer, factory: FactoryD
                 return "この FAQ は削除されています。"
             if version and row.version != version:
                 return "ほかの職員が先にこの FAQ を更新しました。ページを開き直して、最新の内容に編集し直してください。"
-            done = faq_repo.save_entry(session, entry, actor=staff.username)
+            # The form has no fields for the answer_<lang> translations (zh, ko, …): keep the stored ones.
+            kept = replace(entry, translations=dict(row.translations or {}))
+            done = faq_repo.save_entry(session, kept, actor=staff.username)
             if done != "unchanged":
                 accounts.audit(session, staff.username, "faq.update", faq_id, None, staff.ip)
         return None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import openpyxl
 
 from bot.services import services_of
 from bot.storage import accounts, faq_repo
+from bot.storage.db import transaction
 from bot.storage.models import FaqHistory
 from tests.support.admin import csrf_of
 
@@ -202,3 +204,26 @@ def test_list_filters(client_for) -> None:
     assert "住民票の写し" in page and "粗大ごみ" not in page
     tried = viewer.get("/admin/faq", params={"try": "粗大ごみの出し方"}).text
     assert "sodai-gomi" in tried and "判定" in tried
+
+
+def test_editing_in_the_console_keeps_the_answer_translations(client_for, admin_app) -> None:
+    """The form has no answer_<lang> fields (zh, ko, …): an edit must not drop what the FAQ file brought."""
+    with transaction(services_of(admin_app).factory) as session:
+        entry = faq_repo.get_entry(session, "juminhyo")
+        faq_repo.save_entry(session, replace(entry, translations={"zh": "在市民课办理。"}), actor="import")
+    editor = client_for("editor")
+    page = editor.get("/admin/faq/juminhyo/edit").text
+    version = page.split('name="version" value="')[1].split('"')[0]
+    data = {
+        "csrf_token": csrf_of(editor),
+        "version": version,
+        "question": "住民票の写しはどこで取れますか",
+        "answer": "市民課の窓口で取れます。",
+        "category": "証明書",
+        "department": "市民課",
+        "url": "",
+    }
+    assert editor.post("/admin/faq/juminhyo/edit", data=data, follow_redirects=False).status_code == 303
+    with services_of(admin_app).factory() as session:
+        saved = faq_repo.get_entry(session, "juminhyo")
+    assert saved.answer == "市民課の窓口で取れます。" and saved.translations == {"zh": "在市民课办理。"}
