@@ -47,10 +47,8 @@ def test_paraphrased_question_gets_expected_faq(stack: Stack, query: str, expect
         assert body["fallback"] or body["candidates"] or body["intent"] in {"greet", "thanks", "goodbye"}
     else:
         # The calibrated decision answers when it is sure and otherwise offers the close entries: the right
-        # entry is answered, or offered first. (How often it answers outright: the test below.)
-        assert body["faq_id"] == expected or (
-            body["faq_id"] is None and body["candidates"][:1] == [expected]
-        ), body
+        # entry is answered, or among the offered ones. (How often it answers outright: the test below.)
+        assert body["faq_id"] == expected or (body["faq_id"] is None and expected in body["candidates"]), body
 
 
 MIN_ANSWERED_OUTRIGHT = (
