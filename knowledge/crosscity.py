@@ -22,9 +22,11 @@ from knowledge.evaluation import EvalQuery, read_queries
 from knowledge.kb import FaqEntry
 from knowledge.kb_io import read_kb_file
 from knowledge.ranker import (
+    ANSWER_SIDE_FEATURES,
     CANDIDATES,
     PAIR_FEATURES,
     QUERY_FEATURES,
+    SECOND_EMBEDDER_FEATURES,
     LogisticModel,
     RankerModel,
     fit_listwise,
@@ -255,7 +257,7 @@ def score_outcomes(
 
 def _decide(r: QueryRecord, model: RankerModel | None) -> tuple[str, list[str], list[str]]:
     if model is None:
-        return r.baseline_decision, r.baseline_ids, _first_stage_ranking(r)
+        return r.baseline_decision, r.baseline_ids, list(r.candidate_ids)  # the first stage's order
     logits = model.reranker.logits(r.pairs)
     order = np.argsort(-logits, kind="stable")
     ranking = [r.candidate_ids[i] for i in order]
@@ -269,10 +271,6 @@ def _decide(r: QueryRecord, model: RankerModel | None) -> tuple[str, list[str], 
     if p >= model.choose_at:
         return "choose", ranking[:3], ranking
     return "unknown", [], ranking
-
-
-def _first_stage_ranking(r: QueryRecord) -> list[str]:
-    return list(r.candidate_ids)
 
 
 def leave_one_out(
@@ -298,25 +296,11 @@ COLUMNS = (
 )
 
 
-ANSWER_SIDE = (
-    "dense_answer",
-    "lexical_question",
-    "lexical_answer",
-    "dense_answer_gap",
-    "lexical_question_gap",
-    "lexical_answer_gap",
-    "log_question_chars",
-    "dense_answer_x_question_chars",
-    "lexical_answer_x_question_chars",
-    "lexical_answer_x_query_chars",
-    "dense_question_x_query_chars",
-)
-SECOND = tuple(f for f in PAIR_FEATURES if "second" in f)
 # Cumulative steps from the hand-tuned search to the shipped model: (label, pair features left out,
 # without the second embedder, pairwise calibrator).
 ABLATION = (
-    ("learned, first-stage signals only", ANSWER_SIDE + SECOND, True, False),
-    ("+ question-side / answer-side signals", SECOND, True, False),
+    ("learned, first-stage signals only", ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES, True, False),
+    ("+ question-side / answer-side signals", SECOND_EMBEDDER_FEATURES, True, False),
     ("+ second embedder (USE)", (), False, False),
     ("+ pairwise calibrator (shipped)", (), False, True),
 )
