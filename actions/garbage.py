@@ -62,27 +62,60 @@ def remember_area(rt: Runtime, resident_key: str, area: str | None) -> None:
         conversations.set_preference(session, resident_key, AREA_KEY, area or "")
 
 
+def find_area(
+    rt: Runtime, tracker: Tracker, data: CityData, text: str
+) -> tuple[str | None, list[dict[str, Any]], list[str]]:
+    """The area to answer for, the events that remember it (a newly named area is stored), and the areas
+    the text names equally well when it names several (「荏原」: 荏原1丁目, 荏原2～4丁目 …) — then no area."""
+    named = data.garbage.area_candidates(text, limit=len(data.garbage.areas()))
+    if len(named) == 1:
+        remember_area(rt, tracker.sender_id, named[0])
+        return named[0], [SlotSet(AREA_KEY, named[0])], []
+    if named:
+        return None, [], named
+    area = remembered_area(rt, tracker, data)
+    events = [] if area == tracker.get_slot(AREA_KEY) else [SlotSet(AREA_KEY, area)]
+    return area, events, []
+
+
 def resolve_area(
     rt: Runtime, tracker: Tracker, data: CityData, text: str
 ) -> tuple[str | None, list[dict[str, Any]]]:
-    """The area to answer for and the events that remember it (a newly named area is stored)."""
-    named = data.garbage.match_area(text)
-    if named:
-        remember_area(rt, tracker.sender_id, named)
-        return named, [SlotSet(AREA_KEY, named)]
-    area = remembered_area(rt, tracker, data)
-    events = [] if area == tracker.get_slot(AREA_KEY) else [SlotSet(AREA_KEY, area)]
+    """The area to answer for and the events that remember it; several areas named equally is none named."""
+    area, events, candidates = find_area(rt, tracker, data, text)
+    if candidates:
+        area = remembered_area(rt, tracker, data)
+        events = [] if area == tracker.get_slot(AREA_KEY) else [SlotSet(AREA_KEY, area)]
     return area, events
 
 
 AREA_QUESTION = "お住まいの地区を教えてください。"
+MAX_AREA_BUTTONS = 12
 
 
 def ask_area(
-    dispatcher: CollectingDispatcher, data: CityData, suffix: str, kind: str, lead: str = ""
+    dispatcher: CollectingDispatcher,
+    data: CityData,
+    suffix: str,
+    kind: str,
+    lead: str = "",
+    candidates: list[str] | None = None,
 ) -> None:
-    text = (lead + "\n" if lead else "") + AREA_QUESTION + "次の中から選ぶか、町名を送ってください。"
-    buttons = [{"title": a, "payload": f"{a}{suffix}"} for a in data.garbage.areas()[:12]]
+    """Ask for the area: with the candidates the resident's words fit, or every area when the city has
+    few; a city with many areas gets an example to type instead of the first dozen of them."""
+    areas = data.garbage.areas()
+    if candidates and len(candidates) > MAX_AREA_BUTTONS:
+        shown = candidates
+        how = f"当てはまる地区が{len(candidates)}件あります。次の中から選ぶか、丁目や番号まで送ってください。"
+    elif candidates:
+        shown, how = candidates, "当てはまる地区がいくつかあります。次の中から選んでください。"
+    elif len(areas) <= MAX_AREA_BUTTONS:
+        shown, how = areas, "次の中から選ぶか、町名を送ってください。"
+    else:
+        example = data.garbage.area(areas[0]).town or areas[0]
+        shown, how = [], f"町名を送ってください（例：「{example}」）。"
+    text = (lead + "\n" if lead else "") + AREA_QUESTION + how
+    buttons = [{"title": a[:20], "payload": f"{a}{suffix}"} for a in shown[:MAX_AREA_BUTTONS]]
     dispatcher.utter_message(text=text, buttons=buttons)
     dispatcher.utter_message(json_message=meta(kind=kind))
 
@@ -130,10 +163,26 @@ def next_any(data: CityData, area: str, after: date) -> tuple[date, list[str]] |
 
 
 def notes_for(data: CityData, area: str, categories: list[str]) -> list[str]:
+    """The remarks the area's cells point to, then what the city says about by when to put garbage out."""
     notes: list[str] = []
     for c in categories:
         notes += [n for n in data.garbage.remarks_for(area, c) if n not in notes]
-    return notes
+    rules = data.garbage.put_out_rules(list(dict.fromkeys(categories)))
+    return notes + [r for r in rules if not any(r in n for n in notes)]
+
+
+def next_lines(data: CityData, area: str, categories: list[str], day0: date) -> list[str]:
+    """「中央地区の次の「燃やさないごみ」は10月14日（水）です（第2水曜日）。」 for each category."""
+    cal, lines = data.garbage, []
+    for category in categories:
+        nxt = cal.next_collection(area, category, day0, inclusive=True)
+        rule = cal.describe(area, category)
+        if nxt is None:
+            lines.append(f"{area}の「{category}」は、しばらく収集予定がありません（{rule}）。")
+        else:
+            when = "今日" if nxt == day0 else format_day(nxt)
+            lines.append(f"{area}の次の「{category}」は{when}です（{rule}）。")
+    return lines
 
 
 class ActionGarbageDay(RuntimeAction):
@@ -148,7 +197,10 @@ class ActionGarbageDay(RuntimeAction):
             remember_area(self.rt, tracker.sender_id, None)
             ask_area(dispatcher, data, "のごみの日", "garbage", lead="地区の設定を取り消しました。")
             return [SlotSet(AREA_KEY, None)]
-        area, events = resolve_area(self.rt, tracker, data, text)
+        area, events, candidates = find_area(self.rt, tracker, data, text)
+        if candidates:
+            ask_area(dispatcher, data, "のごみの日", "garbage", candidates=candidates)
+            return events
         if area is None:
             # No area to compute days for: a sure FAQ answer comes first; when the FAQ is only torn, asking for
             # the area leads to the resident's own days, which helps more than a list of FAQ entries.
@@ -158,20 +210,14 @@ class ActionGarbageDay(RuntimeAction):
             return events
         cal = data.garbage
         period = parse_day_range(text, day0)
-        category = cal.match_category(text)
-        if period is None and category is None:  # only the area: answer the question it completes
+        categories = cal.match_categories(text)
+        if period is None and not categories:  # only the area: answer the question it completes
             earlier = question_answered(tracker)
-            period, category = parse_day_range(earlier, day0), cal.match_category(earlier)
+            period, categories = parse_day_range(earlier, day0), cal.match_categories(earlier)
         lines: list[str] = []
-        if category and period is None:
-            nxt = cal.next_collection(area, category, day0, inclusive=True)
-            rule = cal.describe(area, category)
-            if nxt is None:
-                lines.append(f"{area}の「{category}」は、しばらく収集予定がありません（{rule}）。")
-            else:
-                when = "今日" if nxt == day0 else format_day(nxt)
-                lines.append(f"{area}の次の「{category}」は{when}です（{rule}）。")
-            shown = [category]
+        if categories and period is None:
+            lines += next_lines(data, area, categories, day0)
+            shown = categories
         elif period is not None and not period.is_single:
             lines.append(
                 f"{area}の{period.label}（{format_day(period.start)}〜{format_day(period.end)}）の収集："
@@ -194,7 +240,6 @@ class ActionGarbageDay(RuntimeAction):
                 if found:
                     lines.append(f"次の収集は{format_day(found[0])}の「{'」「'.join(found[1])}」です。")
         lines += ["※" + n for n in notes_for(data, area, shown)]
-        lines.append("ごみは収集日の朝8時までに、決められた集積所に出してください。")
         buttons = [
             {"title": "明日のごみ", "payload": "明日のごみは？"},
             {"title": CHANGE_AREA_LABEL, "payload": CHANGE_AREA_LABEL},
@@ -226,22 +271,31 @@ class ActionGarbageItem(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         data, text = self.rt.city(), latest_text(tracker)
-        matches = data.garbage.categorize(text, limit=3, min_score=MAYBE_ITEM)
-        if matches and is_confident(matches):
+        matches = data.garbage.categorize(text, limit=5, min_score=MAYBE_ITEM)
+        if matches and is_confident(matches[:3]):
             best = matches[0]
+            # the same item in another category under a condition (茅ヶ崎市: 車の部品 処理困難物 / 大型ごみ)
+            ways = [m for m in matches if m.item == best.item]
+            ways = [m for i, m in enumerate(ways) if m.category not in {w.category for w in ways[:i]}]
             lines = [f"「{best.item}」は「{best.category}」です。"]
             if best.note:
                 lines.append(best.note)
+            for other in ways[1:]:
+                lines.append(
+                    f"ただし、「{other.category}」になる場合もあります"
+                    + (f"：{other.note}" if other.note else "。")
+                )
             area, events = resolve_area(self.rt, tracker, data, text)
-            if best.category in data.garbage.categories():
+            column = data.garbage.column_of(best.category)
+            if column:
                 if area:
                     today = self.rt.clock.today()
-                    nxt = data.garbage.next_collection(area, best.category, today, inclusive=True)
+                    nxt = data.garbage.next_collection(area, column, today, inclusive=True)
                     if nxt:
-                        lines.append(f"{area}の次の「{best.category}」の収集は{format_day(nxt)}です。")
+                        lines.append(f"{area}の次の「{column}」の収集は{format_day(nxt)}です。")
                 else:
                     lines.append("お住まいの地区を教えていただければ、次の収集日もお知らせします。")
-            info = data.garbage.category_info(best.category).description
+            info = data.garbage.category_info(column or best.category).description
             if info and not best.note:
                 lines.append(info)
             dispatcher.utter_message(text="\n".join(lines))

@@ -1,13 +1,20 @@
-"""The report form: `validate_report_form` and the form's custom questions (category, location, confirmation).
+"""The report form: `validate_report_form` and the form's questions (`action_ask_report_<slot>`, one per slot).
 
 Slot values (docs/contracts.md): `report_category` a category code (bot/reports/categories.py);
 `report_photos` a list of photo ids or "skip"; `report_location` "lat,lon" optionally followed by a space and
 the address/landmark, or the typed address, or "skip"; `report_description` text; `report_confirm` "yes"/"no".
 What happens once the form is done is in `actions/reports.py`.
+
+Every question is also recorded as the form's open question (`conversations.set_report_question`, cleared
+when the form ends), so a channel can repeat it, buttons included, when the resident sends something the form
+cannot use (a sticker, a video). A place is named in words, never as raw coordinates: the city's own area for a
+photo's position (offline, `report_parsing.place_near`), LINE's address for a shared location, acknowledged
+(「○○付近ですね」) before the next question.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -18,6 +25,7 @@ from actions.report_parsing import (
     COORDS,
     FORM,
     NO_WORDS,
+    PHOTO_PLACE,
     SKIP,
     SKIP_WORDS,
     YES_WORDS,
@@ -30,19 +38,71 @@ from actions.report_parsing import (
     normalize,
     own_photos,
     photo_gps,
+    place_near,
     previous_slot,
     reset_events,
+    short_address,
     urgent_hazard,
     warned_in_this_form,
 )
 from actions.runtime import Runtime, RuntimeAction, message_metadata
 from bot.reports.categories import OTHER
 from bot.reports.service import MAX_PHOTOS
+from bot.storage import conversations
+from bot.storage.db import transaction
+
+log = logging.getLogger(__name__)
 
 CANCELLED = (
     "通報の入力を取りやめました。入力いただいた内容は保存していません。"
     "また何かあれば、いつでもお知らせください。"
 )
+
+
+def ask(
+    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, buttons: list[dict[str, str]]
+) -> None:
+    """Ask one of the form's questions, and record it as the form's open question."""
+    dispatcher.utter_message(text=text, buttons=buttons or None)
+    try:
+        with transaction(rt.factory) as session:
+            conversations.set_report_question(session, tracker.sender_id, text, buttons)
+    except Exception:  # the question is asked all the same; only a sticker's reminder would miss it
+        log.warning("report form: open question not recorded", exc_info=True)
+
+
+def form_ended(rt: Runtime, tracker: Tracker) -> None:
+    """The form is over (submitted, declined, cancelled): no open question any more."""
+    try:
+        with transaction(rt.factory) as session:
+            conversations.clear_report_question(session, tracker.sender_id)
+    except Exception:
+        log.warning("report form: open question not cleared", exc_info=True)
+
+
+def place_of(rt: Runtime, lat: float, lon: float) -> str | None:
+    """The city's own name for the point (its area data), or None."""
+    try:
+        return place_near(rt.city().snowplow_areas, lat, lon)
+    except Exception:  # city data unreadable: the place is still 「写真を撮った場所」
+        log.warning("report form: no area data to name a place", exc_info=True)
+        return None
+
+
+def photo_place(rt: Runtime, gps: tuple[float, float]) -> str:
+    place = place_of(rt, gps[0], gps[1])
+    return f"{PHOTO_PLACE}({place}付近)" if place else PHOTO_PLACE
+
+
+def acknowledge(rt: Runtime, dispatcher: CollectingDispatcher, location: str) -> None:
+    """「○○付近ですね」 for a place the resident shared on a map."""
+    lat, lon, address = decode_location(location)
+    if lat is None or lon is None:
+        return
+    name = short_address(address) or place_of(rt, lat, lon)
+    dispatcher.utter_message(
+        text=f"{name}付近ですね。ありがとうございます。" if name else "送っていただいた場所で承ります。"
+    )
 
 
 class ValidateReportForm(FormValidationAction):
@@ -62,6 +122,7 @@ class ValidateReportForm(FormValidationAction):
         text = latest_text(tracker)
         if normalize(text) in CANCEL_WORDS:
             dispatcher.utter_message(text=CANCELLED)
+            form_ended(self.rt, tracker)
             return reset_events()
         hazard = urgent_hazard(text)
         if hazard:
@@ -117,7 +178,7 @@ class ValidateReportForm(FormValidationAction):
         if requested != "report_photos":
             return {}
         location = location_from_metadata(metadata)
-        if location:  # a position instead of a photo: no photo, and the place is known
+        if location:  # a position instead of a photo: no photo, and the place is known (acknowledged there)
             return {"report_photos": SKIP, "report_location": location}
         if normalize(latest_text(tracker)) in SKIP_WORDS:
             return {"report_photos": SKIP}
@@ -145,6 +206,7 @@ class ValidateReportForm(FormValidationAction):
         metadata = message_metadata(tracker)
         location = location_from_metadata(metadata)
         if location:
+            acknowledge(self.rt, dispatcher, location)
             return {"report_location": location}
         if metadata.get("photo_ids"):
             return {"report_location": None}  # a photo turn, handled by the photo slot; ask the place again
@@ -156,7 +218,9 @@ class ValidateReportForm(FormValidationAction):
         if word in YES_WORDS:
             gps = photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
             if gps:
-                return {"report_location": encode_location(gps[0], gps[1], "写真の位置情報")}
+                place = photo_place(self.rt, gps)
+                dispatcher.utter_message(text=f"{place}ですね。ありがとうございます。")
+                return {"report_location": encode_location(gps[0], gps[1], place)}
             return {"report_location": None}
         if word in NO_WORDS:
             return {"report_location": None}  # the question comes again, without the photo's position
@@ -198,10 +262,23 @@ class ActionAskReportCategory(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         buttons = [{"title": c.label, "payload": c.label} for c in self.rt.categories().categories]
-        dispatcher.utter_message(
-            text="どのような内容の通報ですか？当てはまるものを選ぶか、ひとことで教えてください。",
-            buttons=buttons,
+        text = "どのような内容の通報ですか？当てはまるものを選ぶか、ひとことで教えてください。"
+        ask(self.rt, dispatcher, tracker, text, buttons)
+        return []
+
+
+class ActionAskReportPhotos(RuntimeAction):
+    def name(self) -> str:
+        return "action_ask_report_photos"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = (
+            f"状況がわかる写真があれば送ってください({MAX_PHOTOS}枚まで)。"
+            "写真がない場合は「スキップ」と送ってください。"
         )
+        ask(self.rt, dispatcher, tracker, text, [{"title": "スキップ", "payload": "スキップ"}])
         return []
 
 
@@ -215,21 +292,34 @@ class ActionAskReportLocation(RuntimeAction):
         declined = normalize(latest_text(tracker)) in NO_WORDS
         gps = None if declined else photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
         if gps:
-            dispatcher.utter_message(
-                text=f"写真の位置情報({gps[0]:.5f}, {gps[1]:.5f} 付近)を使いますか？\n"
-                "別の場所の場合は、住所や目印を入力するか、位置情報を送ってください。",
-                buttons=[
-                    {"title": "はい、この場所", "payload": "はい"},
-                    {"title": "いいえ", "payload": "いいえ"},
-                ],
+            text = (
+                f"{photo_place(self.rt, gps)}を使いますか？\n"
+                "別の場所の場合は、住所や目印を入力するか、位置情報を送ってください。"
             )
+            buttons = [
+                {"title": "はい、この場所", "payload": "はい"},
+                {"title": "いいえ", "payload": "いいえ"},
+            ]
+            ask(self.rt, dispatcher, tracker, text, buttons)
             return []
         lead = "では、" if declined else ""
-        dispatcher.utter_message(
-            text=f"{lead}場所を教えてください。住所や目印(例:中央町3丁目のコンビニ前)を入力するか、"
-            "位置情報を送ってください(LINE は「+」→「位置情報」)。わからない場合は「スキップ」と送ってください。",
-            buttons=[{"title": "スキップ", "payload": "スキップ"}],
+        text = (
+            f"{lead}場所を教えてください。住所や目印(例:中央町3丁目のコンビニ前)を入力するか、"
+            "位置情報を送ってください(LINE は「+」→「位置情報」)。わからない場合は「スキップ」と送ってください。"
         )
+        ask(self.rt, dispatcher, tracker, text, [{"title": "スキップ", "payload": "スキップ"}])
+        return []
+
+
+class ActionAskReportDescription(RuntimeAction):
+    def name(self) -> str:
+        return "action_ask_report_description"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = "どのような状況か、簡単に教えてください(例:幅50センチほどの穴があいている)。"
+        ask(self.rt, dispatcher, tracker, text, [])
         return []
 
 
@@ -250,11 +340,9 @@ class ActionAskReportConfirm(RuntimeAction):
             f"内容: {tracker.get_slot('report_description') or ''}\n担当: {cat.department}\n"
             "よろしいですか？"
         )
-        dispatcher.utter_message(
-            text=summary,
-            buttons=[
-                {"title": "はい、通報する", "payload": "はい"},
-                {"title": "いいえ、やめる", "payload": "いいえ"},
-            ],
-        )
+        buttons = [
+            {"title": "はい、通報する", "payload": "はい"},
+            {"title": "いいえ、やめる", "payload": "いいえ"},
+        ]
+        ask(self.rt, dispatcher, tracker, summary, buttons)
         return []

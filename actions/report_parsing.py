@@ -1,5 +1,6 @@
 """What a report form understands in residents' words: skip/yes/no/cancel vocabulary, locations (typed,
-shared or from a photo's GPS), urgent hazards that need a phone call, and the resident's own photos.
+shared or from a photo's GPS, named offline from the city's own area data), urgent hazards that need a phone
+call, and the resident's own photos.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,6 +16,7 @@ from rasa_sdk.events import SlotSet
 
 from bot.reports.photos import PhotoStore
 from bot.settings import Settings
+from knowledge.snowplow import SnowplowArea, distance_m
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +144,34 @@ def location_from_metadata(metadata: dict[str, Any]) -> str | None:
     return encode_location(lat, lon, str(loc.get("address") or ""))
 
 
+PHOTO_PLACE = "写真を撮った場所"
+NEAR_M = 1500.0  # an area centre this close names a point outside every area (「…付近」)
+_POSTCODE = re.compile(r"^(日本[、,]\s*)?(〒\s*\d{3}-?\d{4}\s*)?")
+
+
+def place_near(areas: Iterable[SnowplowArea], lat: float, lon: float) -> str | None:
+    """The city's own name for a point, offline: the area (the city's area data: name, centre, radius or
+    polygon) that contains it, else the one whose centre is nearest within `NEAR_M`; None when none is."""
+    nearest: tuple[float, str] | None = None
+    for area in areas:
+        if area.contains(lat, lon):
+            return area.name
+        metres = distance_m(area.lat, area.lon, lat, lon)
+        if metres <= NEAR_M and (nearest is None or metres < nearest[0]):
+            nearest = (metres, area.name)
+    return nearest[1] if nearest else None
+
+
+def short_address(address: str) -> str:
+    """A LINE location's address as a resident says it (no 「日本、」, no postcode)."""
+    return _POSTCODE.sub("", " ".join((address or "").split())).strip()
+
+
 def describe_location(value: Any) -> str:
+    """The place for the resident's confirmation: words, never raw coordinates."""
     lat, lon, address = decode_location(value)
     if lat is not None and lon is not None:
-        where = f"地図の位置({lat:.5f}, {lon:.5f})"
-        return f"{address}/{where}" if address else where
+        return f"{address}(地図の位置つき)" if address else "地図で送っていただいた場所"
     return address or "(指定なし)"
 
 

@@ -12,7 +12,7 @@ from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_answer import answer_if_sure
-from actions.report_form import CANCELLED
+from actions.report_form import CANCELLED, form_ended
 from actions.report_parsing import (
     CASE_NUMBER,
     FORM,
@@ -24,6 +24,7 @@ from actions.report_parsing import (
 )
 from actions.runtime import RuntimeAction, message_metadata, meta
 from bot.alerts import record_staff_alert
+from bot.reports.notifications import status_words
 from bot.reports.service import ReportDraft, SubmitOutcome, reports_of, submit_report
 from bot.reports.spool import spool_draft
 from bot.storage.db import transaction
@@ -51,6 +52,7 @@ class ActionSubmitReport(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        form_ended(self.rt, tracker)
         confirm = tracker.get_slot("report_confirm")
         if confirm == "no":
             dispatcher.utter_message(text=DECLINED)
@@ -140,6 +142,7 @@ class ActionCancelForm(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         in_form = (tracker.active_loop or {}).get("name") == FORM or any(tracker.get_slot(s) for s in SLOTS)
+        form_ended(self.rt, tracker)
         dispatcher.utter_message(text=CANCELLED if in_form else "承知しました。ほかにご用件があればどうぞ。")
         return [ActiveLoop(None), *reset_events()]
 
@@ -183,7 +186,7 @@ class ActionReportStatus(RuntimeAction):
             when = to_city_time(report.created_at)
             lines.append(
                 f"・{report.case_number} {table.get(report.category).label}"
-                f"({when.month}月{when.day}日受付)\n  状況: {report.status}"
+                f"({when.month}月{when.day}日受付)\n  状況: {status_words(report.status)}"
             )
             if note:
                 lines.append(f"  お知らせ: {note}")

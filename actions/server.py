@@ -19,7 +19,9 @@ from actions.reminders import ActionSubscribeReminder, ActionUnsubscribeReminder
 from actions.report_form import (
     ActionAskReportCategory,
     ActionAskReportConfirm,
+    ActionAskReportDescription,
     ActionAskReportLocation,
+    ActionAskReportPhotos,
     ValidateReportForm,
 )
 from actions.reports import ActionCancelForm, ActionReportStatus, ActionSubmitReport
@@ -44,7 +46,9 @@ def served_actions(rt: Runtime) -> list[Action]:
         ActionUnsubscribeReminder(rt),
         ValidateReportForm(rt),
         ActionAskReportCategory(rt),
+        ActionAskReportPhotos(rt),
         ActionAskReportLocation(rt),
+        ActionAskReportDescription(rt),
         ActionAskReportConfirm(rt),
         ActionSubmitReport(rt),
         ActionCancelForm(rt),

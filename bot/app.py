@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from bot import admin as staff_console
 from bot import api, errors
 from bot.api import widget as web_widget
+from bot.headers import SecurityHeadersMiddleware
 from bot.limits import BodyLimitMiddleware, default_limits
 from bot.line import routes as line_routes
 from bot.privacy import install_log_masking
@@ -17,8 +19,10 @@ from bot.reminders import job as reminder_job
 from bot.reports import upkeep as report_upkeep
 from bot.run import retention
 from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.settings import PLACEHOLDER_SECRETS, Settings, load_settings
 from bot.storage.db import migrate
+
+log = logging.getLogger(__name__)
 
 # What the gateway serves and runs, installed in this order (each `install(app)` adds routes, middleware or
 # start/stop hooks to `app.state.startup_hooks` / `shutdown_hooks`).
@@ -50,11 +54,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hook(app)
         await services.aclose()
 
+    production = settings.env == "production"
+    if not production and settings.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+        log.warning(
+            "MADOGUCHI_ENV=%s with the placeholder MADOGUCHI_SECRET_KEY: for development only; a city's "
+            "server needs MADOGUCHI_ENV=production and a random secret (docs/deploy.md)",
+            settings.env,
+        )
     app = FastAPI(
         title="madoguchi gateway",
         version="0.1.0",
         lifespan=lifespan,
         description="住民向け24時間窓口 (LINE / Web) のゲートウェイ API",
+        # Swagger UI and ReDoc load their scripts from a CDN: never on the console's origin in production.
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.services = services
     app.state.settings = settings  # read by channels/web/ratelimit (channels may not import bot)
@@ -63,4 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limits=default_limits(settings))  # body size caps before reading
     for install in FEATURES:
         install(app)
+    app.add_middleware(SecurityHeadersMiddleware, production=production)  # outermost: on every answer
     return app

@@ -145,14 +145,21 @@ class ChatService:
             delay = min(delay * 2, 2.0)
 
     async def handle(
-        self, channel: str, resident_id: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        resident_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        line_message_id: str | None = None,  # stored with the message, so that a LINE `unsend` can delete it
     ) -> ChatResult:
         """Answer one turn. `resident_id` is the raw id the channel knows (LINE userId, the widget's
         `sender_id`): personal data, used here only to compute the resident_key, which is what is stored, sent
         to Rasa as the sender and returned as `ChatResult.resident_key`."""
         text = clean_text(text)
         key = self.resident_key(channel, resident_id)
-        await anyio.to_thread.run_sync(lambda: self._store(channel, key, "in", text))
+        await anyio.to_thread.run_sync(
+            lambda: self._store(channel, key, "in", text, line_message_id=line_message_id)
+        )
         meta = {"channel": channel, **(metadata or {})}
         try:
             body = await self._rasa.send(key, text, meta)

@@ -1,4 +1,4 @@
-"""Request body size limits, enforced before a body is read whole (ASGI middleware).
+"""Request limits: body sizes (ASGI middleware, every path) and the photo upload's own rate limit.
 
 Two checks, both per path prefix:
 
@@ -10,19 +10,35 @@ Two checks, both per path prefix:
 A malformed ``Content-Length`` is refused with 400. Limits are generous for their purpose: the chat API needs
 a few KB, the LINE webhook at most 1 MB, photo uploads the photo limit plus the multipart envelope, the staff
 console's FAQ import a spreadsheet.
+
+Photo uploads also have their own rate limit (`check_upload_rate`): a photo costs about a CPU-second to decode and
+megabytes to store, so a resident (and an address) may upload only a few a minute
+(`Settings.upload_rate_per_minute`), in buckets of the widget's `RateLimiter`, apart from the widget's looser
+per-address bucket for its helper endpoints.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings
 from channels.asgi import send_json
+from channels.web.ratelimit import RateLimiter, client_ip
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLarge", "default_limits"]
+__all__ = [
+    "BodyLimitMiddleware",
+    "BodyTooLarge",
+    "UploadLimits",
+    "check_upload_rate",
+    "default_limits",
+    "upload_limits",
+]
 
 KB = 1024
 MB = 1024 * KB
@@ -111,3 +127,42 @@ class BodyLimitMiddleware:
             if started:
                 raise
             await _answer(send, 413, DETAIL_413)
+
+
+# --- photo uploads' rate limit -------------------------------------------------------------------------------
+
+UPLOAD_IP_FACTOR = 2  # residents behind one address (the city hall's Wi-Fi, a carrier's NAT) share its bucket
+
+
+@dataclass
+class UploadLimits:
+    sender: RateLimiter  # per resident key
+    ip: RateLimiter  # per client address
+
+
+def upload_limits(request: Request) -> UploadLimits:
+    """The app's upload limiters, made on first use from `settings.upload_rate_per_minute`."""
+    state = request.app.state
+    limits = getattr(state, "upload_rate_limits", None)
+    if limits is None:
+        rate = int(state.settings.upload_rate_per_minute)
+        limits = UploadLimits(sender=RateLimiter(rate), ip=RateLimiter(rate * UPLOAD_IP_FACTOR))
+        state.upload_rate_limits = limits
+    return limits
+
+
+def check_upload_rate(request: Request, resident_key: str) -> None:
+    """Take one upload from the address's bucket, then from the resident's; 429 with a Japanese message and
+    ``Retry-After`` when either is empty (before the photo is decoded)."""
+    limits = upload_limits(request)
+    wait = limits.ip.check(client_ip(request)) or limits.sender.check(resident_key)
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(
+            status_code=429,
+            detail=(
+                f"写真が続けて送られたため、受け付けを少し止めています。{seconds}秒ほど待ってから、"
+                "もう一度送ってください。(too many uploads)"
+            ),
+            headers={"Retry-After": str(seconds)},
+        )

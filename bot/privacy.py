@@ -9,7 +9,8 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 
-_SEP = r"[\s\-‐－]"
+# What people put between digit groups: spaces, hyphens, dots and slashes (1234.5678.9012, 090/1234/5678).
+_SEP = r"[\s\-‐－./]"
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -32,7 +33,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(rf"(?<![\d+])\d{{4}}{_SEP}?\d{{4}}{_SEP}?\d{{4}}(?!\d)"), "[個人番号]"),
     # Japanese phone numbers: 0X-XXXX-XXXX style, 10–11 digits (checked by `_phone`).
     (
-        re.compile(r"(?<![\d\-‐－])[(（]?0\d{1,4}[\s\-‐－()（）]{0,2}\d{1,4}[\s\-‐－)）]{0,2}\d{3,4}(?!\d)"),
+        re.compile(
+            r"(?<![\d\-‐－])[(（]?0\d{1,4}[\s\-‐－()（）./]{0,2}\d{1,4}[\s\-‐－)）./]{0,2}\d{3,4}(?!\d)"
+        ),
         _phone,
     ),
     # Postal code and the street-number tail of an address (〒123-4567, 1丁目2番3号, 1-2-3).
@@ -46,7 +49,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     ),
 ]
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９－＠．＋", "0123456789-@.+")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－＠．＋／", "0123456789-@.+/")
 # Between digits, a long-vowel mark or dash typed by the IME (０９０ー１２３４…) is a hyphen.
 _DIGIT_DASH = re.compile(r"(?<=\d)[ー−―‐‑–—](?=\d)")
 

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from knowledge.clock import CITY_TZ, CityClock
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "development-only-secret"}
+# The resident pseudonyms (HMAC) and staff sessions rest on the secret: at least 32 characters in production.
+MIN_SECRET_LENGTH = 32
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,10 @@ class Settings(BaseSettings):
     Variables carry the `MADOGUCHI_` prefix except LINE's, which use the names LINE's own docs use.
     """
 
-    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting's error names the variable, never echoes the values (secrets).
+    model_config = SettingsConfigDict(
+        env_prefix="MADOGUCHI_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
@@ -51,6 +56,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("development-only-secret")
     snowplow_token: SecretStr = SecretStr("")
     open311_api_key: SecretStr = SecretStr("")
+    open311_rate_per_minute: int = Field(default=60, ge=1)  # Open311 case lists per client address
     cors_origins: str = ""
     rasa_timeout_s: float = 10.0
     chat_rate_per_minute: int = 30
@@ -65,6 +71,11 @@ class Settings(BaseSettings):
     water_emergency_phone: str = "000-0000-1190"  # 24h water-leak line (often the same call centre)
     photo_max_bytes: int = 10 * 1024 * 1024
     photo_max_pixels: int = 20_000_000
+    # Photo uploads (bot/limits.py, bot/reports/photos.py): photos one resident may upload a minute (one address:
+    # twice as many), images decoded at once per process, and the disk the photo store may fill (MB, 0 = no cap)
+    upload_rate_per_minute: int = Field(default=5, ge=1)
+    photo_decode_concurrency: int = Field(default=2, ge=1)
+    photo_quota_mb: int = Field(default=10_000, ge=0)
     report_categories_file: Path = REPO_ROOT / "knowledge" / "data" / "city" / "report_categories.json"
     # Retention (bot/run/retention.py, docs/privacy.md): days personal data is kept, enforced daily
     retention_messages_days: int = Field(default=180, ge=1)  # messages and feedback
@@ -114,10 +125,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
-        if self.env == "production" and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS:
+        if self.env != "production":
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(
-                "MADOGUCHI_SECRET_KEY is a placeholder; set a long random value in production "
-                "(本番環境では MADOGUCHI_SECRET_KEY に十分に長いランダム値を設定してください)"
+                f"MADOGUCHI_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters in "
+                "production (this one is a placeholder or too short); generate one with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"` '
+                f"(本番環境では MADOGUCHI_SECRET_KEY に {MIN_SECRET_LENGTH} 文字以上のランダムな値を設定してください)"
             )
         return self
 

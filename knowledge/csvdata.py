@@ -59,6 +59,7 @@ class CityDataError(ValueError):
 class CsvRow:
     number: int  # spreadsheet row number, header = 1
     values: dict[str, str]
+    cells: tuple[str, ...] = ()  # the stripped cells in file order (for files read by position)
 
     def get(self, key: str, default: str = "") -> str:
         return (self.values.get(key) or default).strip()
@@ -106,7 +107,7 @@ def read_csv(path: str | Path, required: list[str]) -> tuple[list[str], list[Csv
             values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 values["__extra__"] = ",".join(cells[len(header) :])
-            rows.append(CsvRow(number, values))
+            rows.append(CsvRow(number, values, tuple(c.strip() for c in cells)))
     except csv.Error as exc:  # a stray carriage return, a cell over 128 KB
         raise CityDataError([DataProblem(p.name, reader.line_num, f"CSV として読めません / {exc}")]) from exc
     return header, rows

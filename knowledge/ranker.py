@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 CANDIDATES = 20
-# The pair features in three groups (the ablation of `madoguchi eval-cities` leaves groups out).
+# The pair features in four groups (the ablation of `madoguchi eval-cities` leaves groups out).
 FIRST_STAGE_FEATURES = (
     "dense",
     "dense_question",
@@ -74,7 +74,8 @@ SECOND_EMBEDDER_FEATURES = (
     "foreign_query_x_second",
     "latin_query_x_second",
 )
-PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES
+VOCABULARY_FEATURES = ("vocabulary", "vocabulary_gap")
+PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + VOCABULARY_FEATURES
 QUERY_FEATURES = (
     "top_share",
     "top_gap",
@@ -105,6 +106,7 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "lexical_answer": signals.lexical_answer[candidates],
         "second": signals.second[candidates],
         "second_question": signals.second_question[candidates],
+        "vocabulary": signals.vocabulary[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):
@@ -273,7 +275,12 @@ class RankerModel:
 
     def fits(self, embedder: Embedder, second: Embedder | None) -> bool:
         """True when this model was fitted with these embedders (its features mean the same)."""
-        return self.embedder == embedder.name and self.second_embedder == (second.name if second else "")
+        same_features = self.reranker.features == list(PAIR_FEATURES)
+        return (
+            same_features
+            and self.embedder == embedder.name
+            and self.second_embedder == (second.name if second else "")
+        )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

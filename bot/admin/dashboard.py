@@ -14,6 +14,7 @@ from bot.admin.pages import audit, csv_response, render, render_error
 from bot.admin.security import AdminRoute, require
 from bot.admin.staff import Staff
 from bot.deps import ServicesDep
+from bot.line import usage as line_usage
 from bot.services import Services
 
 router = APIRouter(prefix="/dashboard", route_class=AdminRoute)
@@ -35,6 +36,7 @@ def _tables(services: Services, days: int) -> dict[str, stats.Table]:
             stats.top_unanswered(services, session),
             *stats.reports_tables(session, start, services.report_categories()),
             stats.line_friends(session),
+            stats.Table("line_usage", *line_usage.summary(session)),  # LINE quota, late pushes, fallbacks
         ]
     return {t.name: t for t in tables}
 

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +32,12 @@ router = APIRouter(prefix="/faq", route_class=AdminRoute)
 
 Reader = Annotated[Staff, require("faq.read")]
 Writer = Annotated[Staff, require("faq.write")]
+
+
+def faq_path(faq_id: str) -> str:
+    """The console page of one entry. Ids are the city's own (Q-001, 粗大ごみ-1, A&B…), so always encoded;
+    templates do the same with ``|urlencode`` (knowledge.kb.id_problem keeps "/" out of ids)."""
+    return f"/admin/faq/{quote(faq_id, safe='')}"
 
 
 def _choices(entries: list[FaqEntry]) -> dict[str, Any]:
@@ -172,7 +179,7 @@ async def create(request: Request, staff: Writer, factory: FactoryDep, clock: Cl
     if problem:
         form.errors["id"] = problem
         return _form_page(request, staff, factory, form, "new", 409, from_ids=",".join(map(str, from_ids)))
-    return RedirectResponse(f"/admin/faq/{entry.id}?saved=1", status_code=303)
+    return RedirectResponse(f"{faq_path(entry.id)}?saved=1", status_code=303)
 
 
 @router.get("/history", response_class=HTMLResponse)
@@ -243,7 +250,7 @@ async def update(request: Request, faq_id: str, staff: Writer, factory: FactoryD
         return _form_page(
             request, staff, factory, form, "edit", 409, version=version, flash=problem, flash_kind="error"
         )
-    return RedirectResponse(f"/admin/faq/{faq_id}?saved=1", status_code=303)
+    return RedirectResponse(f"{faq_path(faq_id)}?saved=1", status_code=303)
 
 
 @router.post("/{faq_id}/delete")
@@ -251,7 +258,7 @@ def delete(faq_id: str, staff: Writer, factory: FactoryDep) -> Response:
     with transaction(factory) as session:
         if faq_repo.delete_entry(session, faq_id, actor=staff.username):
             accounts.audit(session, staff.username, "faq.delete", faq_id, None, staff.ip)
-    return RedirectResponse(f"/admin/faq/{faq_id}", status_code=303)
+    return RedirectResponse(faq_path(faq_id), status_code=303)
 
 
 @router.post("/revert/{history_id}")
@@ -263,7 +270,7 @@ def revert(request: Request, history_id: int, staff: Writer, factory: FactoryDep
         faq_id = change.faq_id
         faq_repo.revert(session, history_id, actor=staff.username)
         accounts.audit(session, staff.username, "faq.revert", faq_id, {"history_id": history_id}, staff.ip)
-    return RedirectResponse(f"/admin/faq/{faq_id}?saved=1", status_code=303)
+    return RedirectResponse(f"{faq_path(faq_id)}?saved=1", status_code=303)
 
 
 # --- import / export ---------------------------------------------------------------------------------
@@ -283,7 +290,7 @@ async def import_file(
     mode: Annotated[str, Form()] = "merge",
     confirm_replace: Annotated[str, Form()] = "",
 ) -> Response:
-    from knowledge.kb_io import read_kb_file
+    from knowledge.kb_io import KbReadResult, read_kb_file
 
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -308,13 +315,13 @@ async def import_file(
         )
     content = await file.read()
 
-    def apply() -> tuple[list, dict | None, int]:
+    def apply() -> tuple[KbReadResult, dict | None]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(content)
             result = read_kb_file(path)
         if result.errors:
-            return result.errors, None, len(result.entries)
+            return result, None
         with transaction(factory) as session:
             counts = faq_repo.apply_import(
                 session, result.entries, actor=staff.username, replace=mode == "replace"
@@ -322,15 +329,28 @@ async def import_file(
             accounts.audit(
                 session, staff.username, "faq.import", file.filename or "", {"mode": mode, **counts}, staff.ip
             )
-        return [], counts, len(result.entries)
+        return result, counts
 
-    errors, counts, rows = await run_in_threadpool(apply)
-    if errors:
+    result, counts = await run_in_threadpool(apply)
+    if result.errors:
         return render(
-            request, "faq_import.html", staff, status_code=400, errors=errors, filename=file.filename
+            request,
+            "faq_import.html",
+            staff,
+            status_code=400,
+            errors=result.errors,
+            warnings=result.warnings,
+            filename=file.filename,
         )
     return render(
-        request, "faq_import.html", staff, counts=counts, rows=rows, filename=file.filename, mode=mode
+        request,
+        "faq_import.html",
+        staff,
+        counts=counts,
+        rows=len(result.entries),
+        warnings=result.warnings,
+        filename=file.filename,
+        mode=mode,
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.kb import FaqEntry, entry_problems
+from knowledge.kb import FaqEntry, entry_problems, parse_date
 
 LINE_TEXT_LIMIT = 5000  # LINE Messaging API: characters per text message
 
@@ -79,9 +79,9 @@ class FaqForm:
         for name in ("valid_from", "valid_to"):
             text = getattr(self, name).strip()
             try:
-                dates[name] = date.fromisoformat(text) if text else None
+                dates[name] = parse_date(text) if text else None
             except ValueError:
-                self.errors[name] = "日付は YYYY-MM-DD の形で入力してください。"
+                self.errors[name] = "日付は 2024-04-01 か 2024/4/1 の形で入力してください。"
                 dates[name] = None
         entry = FaqEntry(
             id=self.id.strip(),
@@ -97,15 +97,14 @@ class FaqForm:
             valid_from=dates["valid_from"],
             valid_to=dates["valid_to"],
         )
-        messages = {
-            "id": "ID は半角英小文字・数字・「-」「_」で入力してください(例: juminhyo-copy)。",
+        messages = {  # the console speaks Japanese; any other problem shows the Japanese half of knowledge's
             "question": "質問を入力してください。",
             "answer": "回答を入力してください。",
             "url": "URL は http:// または https:// で始めてください。",
             "valid_to": "掲載終了日が開始日より前になっています。",
         }
-        for name, _message in entry_problems(entry):
-            self.errors.setdefault(name, messages.get(name, _message))
+        for name, message in entry_problems(entry):
+            self.errors.setdefault(name, messages.get(name) or message.split(" / ")[0])
         for name in ("answer", "answer_en", "answer_easy"):
             if len(getattr(entry, name)) > LINE_TEXT_LIMIT:
                 self.errors[name] = (

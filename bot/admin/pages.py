@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from bot.privacy import mask_pii
 from bot.services import request_services
 from bot.storage import accounts
 from bot.storage.db import transaction
+from knowledge.spreadsheet import csv_text
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -39,12 +38,17 @@ def _fmt_dt(value: datetime | None) -> str:
 TEMPLATES.env.filters["dt"] = _fmt_dt
 TEMPLATES.env.filters["mask"] = lambda text: mask_pii(str(text or ""))
 TEMPLATES.env.globals["role_labels"] = accounts.ROLE_LABELS
+TEMPLATES.env.globals["totp_roles"] = accounts.TOTP_ROLES
 
 
 def render(
     request: Request, template: str, staff: Staff | None = None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    nav = [(path, label) for path, label, perm in NAV if staff is not None and staff.can(perm)]
+    # no menu before a role that needs a second factor has enrolled one: only the enrolment page is open to it
+    enrolling = staff is not None and staff.role in accounts.TOTP_ROLES and not staff.has_totp
+    nav = [
+        (path, label) for path, label, perm in NAV if staff is not None and staff.can(perm) and not enrolling
+    ]
     context.update(
         staff=staff,
         nav=nav,
@@ -86,14 +90,9 @@ class Pii:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """A CSV download Excel opens correctly (UTF-8 with BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+    """A CSV download Excel opens correctly (UTF-8 with BOM), no cell a formula (knowledge.spreadsheet)."""
     return Response(
-        content="\ufeff" + buffer.getvalue(),
+        content="\ufeff" + csv_text(header, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

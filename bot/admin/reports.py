@@ -1,5 +1,6 @@
 """Resident reports for staff: filtered list (works offline) and map, detail with photos, status changes
-that notify the resident (through bot.reports.service), duplicate merge, CSV/GeoJSON export.
+that notify the resident (through bot.reports.service), duplicate merge, publication on Open311 (the text staff
+approve and a public note), CSV/GeoJSON export.
 
 Admin and report handlers change, viewers read."""
 
@@ -19,6 +20,7 @@ from bot.admin.pages import Pii, audit, render, render_error
 from bot.admin.security import AdminRoute, require
 from bot.admin.staff import Staff
 from bot.deps import ServicesDep
+from bot.privacy import mask_pii
 from bot.reports.export import export_csv, export_geojson, geojson_bytes
 from bot.reports.notifications import LinePushNotifier
 from bot.reports.photos import PhotoStore
@@ -26,6 +28,7 @@ from bot.reports.service import OUT_OF_SCOPE_REASONS, TRANSITIONS, TransitionErr
 from bot.reports.service import change_status as service_change
 from bot.services import Services
 from bot.storage import reports as repo
+from bot.storage.db import transaction
 from bot.storage.reports import ReportPhoto
 from knowledge.clock import city_day_bounds_utc, to_city_time
 
@@ -156,10 +159,20 @@ def _detail_context(services: Services, report_id: int, pii: Pii) -> dict[str, A
             for e in events
         ]
         pictures = [{"photo_id": p.photo_id, "reviewed": p.reviewed} for p in photos]
+        approved = bool(report.published_by)  # reviewed before: its approved text, else the masked original
+        public = {
+            "published": report.published_at is not None,
+            "at": _when(report.published_at) if report.published_at else "",
+            "by": report.published_by,
+            "description": report.public_description if approved else mask_pii(report.description),
+            "address": report.public_address if approved else mask_pii(report.address_text),
+            "note": report.public_note,
+        }
     return {
         "r": data,
         "history": history,
         "photos": pictures,
+        "public": public,
         "next_statuses": sorted(TRANSITIONS[data["status"]]),
         "reasons": OUT_OF_SCOPE_REASONS,
         "unmasked": pii.unmasked,
@@ -279,6 +292,32 @@ def review_photo(
 ) -> Response:
     if mark_photo_reviewed(services.factory, report_id, photo_id, staff.username, reviewed == "1"):
         audit(request, staff, "report.photo_review", f"{report_id}/{photo_id}", {"reviewed": reviewed == "1"})
+    return RedirectResponse(f"/admin/reports/{report_id}", status_code=303)
+
+
+@router.post("/{report_id}/publication")
+def publication(
+    request: Request,
+    report_id: int,
+    staff: Handler,
+    services: ServicesDep,
+    action: Annotated[str, Form()] = "publish",
+    description: Annotated[str, Form(max_length=2000)] = "",
+    address: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Staff reviewed the case for Open311: publish it with the text they approved (or update that text), or
+    withdraw it."""
+    with transaction(services.factory) as session:
+        if action == "withdraw":
+            found = repo.withdraw(session, report_id)
+        else:
+            found = repo.publish(
+                session, report_id, actor=staff.username, description=description, address=address, note=note
+            )
+    if found is None:
+        return render_error(request, 404, "その通報は見つかりません。")
+    audit(request, staff, f"report.{'withdraw' if action == 'withdraw' else 'publish'}", str(report_id))
     return RedirectResponse(f"/admin/reports/{report_id}", status_code=303)
 
 

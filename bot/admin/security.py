@@ -2,7 +2,8 @@
 
 Every route depends on `require(permission)`; it loads the session server-side, refuses a role without the
 permission (403) and, for anything but GET/HEAD, compares the session-bound CSRF token sent as the form field
-`csrf_token` or the `X-CSRF-Token` header.
+`csrf_token` or the `X-CSRF-Token` header. A role that must have a second factor (`accounts.TOTP_ROLES`) and has
+none yet is sent to the enrolment page from every route but those marked `require(…, enrolling=True)`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def client_ip(request: Request) -> str:
 
 
 def secure_cookies(request: Request) -> bool:
-    return request_services(request).settings.env not in ("development", "test")
+    return request.url.scheme == "https" or request_services(request).settings.env == "production"
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -69,6 +70,21 @@ def set_login_csrf(request: Request, response: Response, token: str) -> None:
         path="/admin",
         max_age=3600,
     )
+
+
+class NeedEnrolment(Exception):
+    """Signed in with the password, but the role needs a second factor first (`/admin/enrol`)."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def needs_enrolment(staff: Staff) -> bool:
+    return staff.role in accounts.TOTP_ROLES and not staff.has_totp
+
+
+def enrolment_url(next_url: str) -> str:
+    return f"/admin/enrol?next={quote(next_url)}"
 
 
 def tokens_match(expected: str, sent: str | None) -> bool:
@@ -118,18 +134,23 @@ async def check_csrf(request: Request, expected: str) -> None:
         )
 
 
-def require(permission: str) -> Any:
-    """A dependency: the signed-in staff member holding `permission` (CSRF-checked on state changes)."""
+def require(permission: str, enrolling: bool = False) -> Any:
+    """A dependency: the signed-in staff member holding `permission` (CSRF-checked on state changes).
+    `enrolling`: the route is open to a session that still has to enrol its second factor."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     async def dependency(request: Request) -> Staff:
         staff = await current_staff(request)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method not in SAFE_METHODS:
+            target = "/admin/"
         if staff is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise NeedLogin(target if request.method in SAFE_METHODS else "/admin/")
+            raise NeedLogin(target)
         if request.method not in SAFE_METHODS:
             await check_csrf(request, staff.csrf_token)
+        if not enrolling and needs_enrolment(staff):
+            raise NeedEnrolment(target)
         if not staff.can(permission):
             raise Denied(
                 f"この操作を行う権限がありません(あなたの役割: {accounts.ROLE_LABELS[staff.role]})。"
@@ -158,6 +179,8 @@ class AdminRoute(APIRoute):
                 response = await handler(request)
             except NeedLogin as exc:
                 response = RedirectResponse(f"/admin/login?next={quote(exc.next_url)}", status_code=303)
+            except NeedEnrolment as exc:
+                response = RedirectResponse(enrolment_url(exc.next_url), status_code=303)
             except Denied as exc:
                 response = render_error(request, 403, exc.message)
             response.headers.setdefault("Content-Security-Policy", CSP)

@@ -1,4 +1,4 @@
-"""Staff accounts, managed by admins: create, change role, disable, reset password / 2FA, unlock."""
+"""Staff accounts, managed by admins: create, change role, disable, reset password / second factor, unlock."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.admin.pages import render
 from bot.admin.security import AdminRoute, require
 from bot.admin.staff import Staff
 from bot.deps import FactoryDep, PasswordsDep
-from bot.storage import accounts
+from bot.storage import accounts, signin
 from bot.storage.db import transaction
 
 router = APIRouter(route_class=AdminRoute)
@@ -24,7 +24,7 @@ def _page(
 ) -> Response:
     with factory() as session:
         users = accounts.list_users(session)
-        locked = {u.username for u in users if accounts.is_locked(session, u.username, "")}
+        locked = {u.username for u in users if signin.is_locked(session, u.username, "")}
     return render(
         request,
         "users.html",
@@ -97,9 +97,9 @@ def update(
             elif action == "password":
                 accounts.set_password(session, user, password, policy=passwords)
             elif action == "totp_reset":
-                user.totp_secret = None
+                accounts.reset_totp(session, user)  # a lost phone: enrol again at the next sign-in
             elif action == "unlock":
-                detail = {"cleared": accounts.unlock(session, user.username)}
+                detail = {"cleared": signin.unlock(session, user.username)}
             else:
                 raise ValueError("不明な操作です。")
             accounts.audit(session, staff.username, f"user.{action}", username, detail, staff.ip)

@@ -232,24 +232,32 @@ class SegmentOut(BaseModel):
     reading: str | None = Field(description="Hiragana for a kanji run, else null")
 
 
+class FuriganaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str = Field(max_length=furigana.MAX_TEXT, description="The text shown in the widget")
+
+
 class FuriganaOut(BaseModel):
     segments: list[SegmentOut]
 
 
-@router.get(
+@router.post(
     "/api/v1/furigana",
     response_model=FuriganaOut,
     tags=["chat"],
     dependencies=RateLimited,
-    responses=TOO_MANY_RESPONSES,
+    responses={400: {"description": "body is not JSON text"}, **TOO_MANY_RESPONSES},
 )
-async def furigana_readings(
-    text: Annotated[str, Query(max_length=furigana.MAX_TEXT)], response: Response, services: ServicesDep
-) -> FuriganaOut:
-    """Text cut into segments with hiragana readings for kanji, for `<ruby>` furigana in the widget."""
+async def furigana_readings(body: FuriganaIn, response: Response, services: ServicesDep) -> FuriganaOut:
+    """Text cut into segments with hiragana readings for kanji, for `<ruby>` furigana in the widget.
+
+    A POST, answered `no-store`: the text is a resident's conversation, which must not end up in URLs (proxy
+    and server logs, browser history) or in shared caches.
+    """
     read = services.reader.read
-    parts: list[dict[str, Any]] = await anyio.to_thread.run_sync(furigana.segments, text, read)
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    parts: list[dict[str, Any]] = await anyio.to_thread.run_sync(furigana.segments, body.text, read)
+    response.headers["Cache-Control"] = "no-store"
     return FuriganaOut(segments=[SegmentOut(text=str(p["text"]), reading=p["reading"]) for p in parts])
 
 

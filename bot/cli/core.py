@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.cli.context import open_context
 from bot.run import training
 from bot.settings import load_settings
-from bot.storage import faq_repo
+from bot.storage import accounts, faq_repo
 from bot.storage.db import transaction
 
 
@@ -33,19 +33,31 @@ def train(force: bool = typer.Option(False, help="train even when nothing change
         typer.echo("Rasa model is current (学習データに変更はありません).")
 
 
+FIRST_ACCOUNT = "madoguchi admin create-user NAME --role admin"
+
+
 def seed() -> None:
-    """デモ市(架空)の FAQ を、データベースが空のときだけ読み込みます."""
+    """デモ市(架空)の FAQ を、データベースが空のときだけ読み込みます。管理画面のアカウントがまだなければ、最初の
+    管理者を作るコマンドを表示します (and says how to create the first console account)."""
+    from bot.cli.kb import problem_line
     from knowledge.kb_io import read_kb_file
 
     ctx = open_context()
     result = read_kb_file(ctx.settings.kb_seed_file)
     if result.errors:
         for err in result.errors:
-            typer.echo(f"row {err.row}: {err.column}: {err.message}", err=True)
+            typer.echo(problem_line(err), err=True)
         raise typer.Exit(1)
     with transaction(ctx.factory) as session:
         added = faq_repo.seed_if_empty(session, result.entries)
+        no_account = not accounts.list_users(session)
     typer.echo(f"seeded {added} FAQ entries" if added else "database already has FAQ entries; nothing seeded")
+    if no_account:
+        host = "localhost" if ctx.settings.host in ("0.0.0.0", "::") else ctx.settings.host
+        typer.echo(
+            f"管理画面 (console): http://{host}:{ctx.settings.port}/admin にはまだアカウントがありません。"
+            f"最初の管理者を作ってください (create the first admin account):\n  {FIRST_ACCOUNT}"
+        )
 
 
 def index() -> None:

@@ -15,14 +15,15 @@ from typing import Any
 import typer
 
 from bot.cli.context import open_context
-from bot.live_citydata import GARBAGE_FILES, SINGLE_FILES, write_files
+from bot.live_citydata import SINGLE_FILES, write_files
 from bot.settings import load_settings
 from bot.storage import citydata
 from bot.storage.db import transaction
 from knowledge.city import CityProfile
 from knowledge.clinics import ClinicRoster
-from knowledge.csvdata import CityDataError, decode
+from knowledge.csvdata import CityDataError, DataProblem, decode
 from knowledge.departments import DepartmentDirectory
+from knowledge.garbage.calendar import FILES as GARBAGE_FILES
 from knowledge.garbage.calendar import GarbageCalendar
 from knowledge.snowplow import load_areas
 
@@ -37,6 +38,14 @@ def _read_text(path: Path) -> str:
         raise typer.Exit(1) from exc
 
 
+def _echo_warnings(warnings: list[DataProblem]) -> None:
+    """What was read in a way the files do not say plainly, with how to say it plainly."""
+    if warnings:
+        typer.echo(f"{len(warnings)} 件の注意 (read as follows; fix the files to silence these):", err=True)
+        for warning in warnings:
+            typer.echo(f"  {warning}", err=True)
+
+
 def _validate(kind: str, files: dict[str, str], check: Callable[[Path], Any]) -> Any:
     """Run ``check`` on a private copy of the files (stored as UTF-8); exit 1 listing every problem."""
     with tempfile.TemporaryDirectory(prefix="madoguchi-import-") as tmp:
@@ -48,6 +57,7 @@ def _validate(kind: str, files: dict[str, str], check: Callable[[Path], Any]) ->
             )
             for problem in exc.problems:
                 typer.echo(f"  {problem}", err=True)
+            _echo_warnings(getattr(exc, "warnings", []))
             raise typer.Exit(1) from exc
 
 
@@ -78,10 +88,12 @@ def import_garbage(
     directory: Path = typer.Argument(..., exists=True, file_okay=False, help="5374.jp のデータフォルダ"),
     actor: str = typer.Option("cli", help="who is importing"),
 ) -> None:
-    """ごみ収集データ (area_days.csv, center.csv, target.csv, description.csv …) を取り込みます。"""
+    """ごみ収集データ (5374.jp: area_days.csv, area_master.csv, center.csv, target.csv, description.csv …) を
+    取り込みます。"""
     files = {name: _read_text(directory / name) for name in GARBAGE_FILES if (directory / name).exists()}
     holidays = _collect_on_holidays()
     cal = _validate("garbage", files, lambda d: GarbageCalendar.load(d, collect_on_holidays=holidays))
+    _echo_warnings(cal.warnings)
     dataset_id = _store("garbage", files, actor)
     typer.echo(f"imported garbage data (dataset {dataset_id}): {len(cal.areas())} areas, "
                f"{len(cal.categories())} categories, {cal.item_count()} items")  # fmt: skip

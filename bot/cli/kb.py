@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,19 +12,31 @@ from bot.cli.context import open_context
 from bot.storage import conversations, faq_repo
 from bot.storage.db import transaction
 
+if TYPE_CHECKING:
+    from knowledge.kb_io import RowError
+
 app = typer.Typer(no_args_is_help=True)
 unanswered_app = typer.Typer(no_args_is_help=True)
 
 
+def problem_line(problem: RowError) -> str:
+    """One error or warning as staff read it: where (row and column as their file names it), then what to do."""
+    where = "ファイル (file)" if problem.row == 0 else f"{problem.row}行目 (row {problem.row})"
+    return f"  {where}{' ' + problem.column if problem.column else ''}: {problem.message}"
+
+
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (UTF-8/BOM/CP932) or XLSX"),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV (UTF-8/BOM/CP932) or XLSX, English or Japanese headers"
+    ),
     replace: bool = typer.Option(
         False, "--replace", help="KB becomes exactly the file (entries not in it are deleted)"
     ),
     actor: str = typer.Option("cli", help="who is importing (recorded in history)"),
 ) -> None:
-    """FAQ を取り込みます。全行を検証し、1行でも誤りがあれば何も反映しません."""
+    """FAQ を取り込みます。見出しは id,question,answer… でも 番号,質問,回答,分類,担当課,URL でも読みます。全行を検証し、
+    1行でも誤りがあれば何も反映しません (validates every row; imports nothing on any error)."""
     from knowledge.kb_io import read_kb_file
 
     result = read_kb_file(file)
@@ -34,7 +46,14 @@ def import_(
             err=True,
         )
         for err in result.errors:
-            typer.echo(f"  row {err.row}: {err.column}: {err.message}", err=True)
+            typer.echo(problem_line(err), err=True)
+    if result.warnings:
+        typer.echo(
+            f"{file}: 注意 {len(result.warnings)} 件 (warnings; they do not stop an import):", err=True
+        )
+        for warning in result.warnings:
+            typer.echo(problem_line(warning), err=True)
+    if result.errors:
         raise typer.Exit(1)
     ctx = open_context()
     with transaction(ctx.factory) as session:

@@ -1,9 +1,15 @@
 """What the LINE worker answers to each kind of event: one handler per kind, chosen from `HANDLERS`.
 
-`Answerer.answer` serves residents only (not groups or rooms), remembers the resident's LINE id for pushes,
-applies the per-resident flood limit to messages and postbacks, then calls the kind's handler. A handler saves
-its answer with `Turn.save` before returning it (fenced by the worker's claim, together with any side effect),
-so an event resumed after a crash delivers the saved answer instead of asking Rasa again. [] means no answer.
+`Answerer.answer` serves residents in 1:1 chats only: in a group or a room it says so and leaves
+(bot/line/groups.py). An event in standby mode (a module channel such as a staffed chat has the conversation)
+gets no answer at all; only the bookkeeping that keeps no one's data longer than needed still runs
+(`SILENT_HANDLERS`: unfollow, unsend, follow). Otherwise it remembers the resident's LINE id for pushes, applies
+the per-resident flood limit to messages and postbacks, then calls the kind's handler. A handler saves its
+answer with `Turn.save` before returning it (fenced by the worker's claim, together with any side effect), so
+an event resumed after a crash delivers the saved answer instead of asking Rasa again. [] means no answer.
+
+While a report form waits for an answer (`conversations.report_question`), what the form cannot use — a sticker,
+a video, an audio clip, a file — is answered with a reminder of the report and its question, buttons included.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts import record_staff_alert
 from bot.chat import ChatInputError, ChatService
+from bot.line.groups import leave_group
+from bot.line.unsend import take_back
 from bot.storage import conversations
 from bot.storage import line_inbox as inbox
 from bot.storage.db import utcnow
@@ -38,6 +46,8 @@ class PhotoSink(Protocol):
     message is Japanese text for the resident."""
 
     def store_photo(self, data: bytes, content_type: str | None, owner: str | None = None) -> Any: ...
+
+    def path_for(self, photo_id: str) -> Any: ...
 
 
 class SaveAnswer(Protocol):
@@ -91,12 +101,19 @@ class Answerer:
         save: SaveAnswer,
         db: Callable[[Callable[[Session], Any]], Awaitable[Any]],
     ) -> Messages:
-        resident_id = event.user_id
-        if not resident_id or (event.raw.get("source") or {}).get("type", "user") != "user":
+        if event.source_type != "user":
+            if not event.standby:
+                await leave_group(self.line_client, event)
             return []  # groups and rooms are not served
+        resident_id = event.user_id
+        if not resident_id:
+            return []
         resident_key = self.chat.resident_key(CHANNEL, resident_id)
         turn = Turn(event, row_id, resident_id, resident_key, save, db)
         kind = kind_of(event)
+        if event.standby:  # another channel answers this chat: nothing is said, nothing is asked of Rasa
+            silent = SILENT_HANDLERS.get(kind)
+            return await silent(self, turn) if silent else []
         if kind not in RECORD_THE_FRIENDSHIP:
             await db(lambda s: inbox.remember_user(s, resident_key, resident_id))
             wait = self._limiter.check(resident_key) if event.type in ("message", "postback") else 0.0
@@ -112,13 +129,31 @@ class Answerer:
         return await handler(self, turn)
 
     async def chat_turn(self, turn: Turn, text: str, metadata: dict[str, Any]) -> Messages:
-        """Ask Rasa (through ChatService) and save its answer."""
+        """Ask Rasa (through ChatService) with LINE's loading animation showing, and save its answer. An FAQ
+        answer given in the middle of a report form gets no feedback card (it would take the form's buttons)."""
         meta = {"resident_key": turn.resident_key, **metadata}
+        await self.line_client.show_loading(turn.resident_id)
         try:
-            result = await self.chat.handle(CHANNEL, turn.resident_id, text, meta)
+            result = await self.chat.handle(
+                CHANNEL, turn.resident_id, text, meta, line_message_id=turn.event.message_id
+            )
         except ChatInputError as exc:
             return await turn.save(lm.text_messages([str(exc)]))
-        return await turn.save(lm.result_messages(result.replies, result.faq_id, result.link))
+        in_form = bool(result.faq_id) and await self.open_question(turn) is not None
+        messages = lm.result_messages(result.replies, result.faq_id, result.link, feedback=not in_form)
+        return await turn.save(messages)
+
+    async def open_question(self, turn: Turn) -> dict[str, Any] | None:
+        """The question a report form of this resident is waiting for, if one is."""
+        return await turn.db(lambda s: conversations.report_question(s, turn.resident_key))  # type: ignore[no-any-return]
+
+    async def remind_of_report(self, turn: Turn, first: str, otherwise: Messages) -> Messages:
+        """`first`, then the open report question with its buttons; `otherwise` when no form is running."""
+        question = await self.open_question(turn)
+        if question is None:
+            return await turn.save(otherwise)
+        buttons = ((str(b.get("title", "")), str(b.get("payload", ""))) for b in question["buttons"])
+        return await turn.save(lm.text_messages([first, question["text"]], lm.quick_reply(buttons)))
 
 
 def kind_of(event: LineEvent) -> str:
@@ -158,8 +193,23 @@ async def on_postback(a: Answerer, turn: Turn) -> Messages:
     return []
 
 
+async def on_follow_silently(a: Answerer, turn: Turn) -> Messages:
+    """A follow in standby mode: remembered (pushes, retention), not greeted."""
+    await turn.db(lambda s: inbox.remember_user(s, turn.resident_key, turn.resident_id, follow=True))
+    return []
+
+
+async def on_unsend(a: Answerer, turn: Turn) -> Messages:
+    """The resident took a message back: its stored text and photo go, and it is not answered if it waits."""
+    message_id = turn.event.unsent_message_id
+    if message_id:
+        await take_back(turn.db, a.photos, turn.resident_key, message_id)
+    return []
+
+
 async def on_sticker(a: Answerer, turn: Turn) -> Messages:
-    return await turn.save(lm.text_messages([lm.STICKER_REPLY], lm.menu_quick_reply()))
+    generic = lm.text_messages([lm.STICKER_REPLY], lm.menu_quick_reply())
+    return await a.remind_of_report(turn, lm.REPORT_IN_PROGRESS, generic)
 
 
 async def on_text(a: Answerer, turn: Turn) -> Messages:
@@ -175,7 +225,11 @@ async def on_location(a: Answerer, turn: Turn) -> Messages:
 
 async def on_image(a: Answerer, turn: Turn) -> Messages:
     message_id = turn.event.message_id
-    if a.photos is None or not message_id:
+    if a.photos is None:  # no photo storage here: "send it again" could never work
+        return await a.remind_of_report(
+            turn, lm.PHOTOS_NOT_ACCEPTED, lm.text_messages([lm.PHOTOS_NOT_ACCEPTED])
+        )
+    if not message_id:
         return await turn.save(lm.text_messages([lm.PHOTO_FAILED_REPLY]))
     try:
         data, content_type = await a.line_client.get_content(message_id)
@@ -193,12 +247,15 @@ async def on_image(a: Answerer, turn: Turn) -> Messages:
             error = exc
             await anyio.to_thread.run_sync(lambda: _alert_photo_store(a.factory, error))
         return await turn.save(lm.text_messages([message]))
-    return await a.chat_turn(turn, "[写真]", {"photo_ids": [_photo_id(stored)]})
+    photo_id = _photo_id(stored)
+    await turn.db(lambda s: inbox.note_photo(s, turn.row_id, photo_id))  # for an `unsend`
+    return await a.chat_turn(turn, "[写真]", {"photo_ids": [photo_id]})
 
 
 async def on_unsupported(a: Answerer, turn: Turn) -> Messages:
-    """A message type madoguchi does not read (video, audio, file…)."""
-    return await turn.save(lm.text_messages([lm.UNSUPPORTED_REPLY], lm.menu_quick_reply()))
+    """A message type madoguchi does not read (video, audio, file…): during a report, a photo is asked for."""
+    generic = lm.text_messages([lm.UNSUPPORTED_REPLY], lm.menu_quick_reply())
+    return await a.remind_of_report(turn, lm.MEDIA_DURING_REPORT, generic)
 
 
 async def on_ignore(a: Answerer, turn: Turn) -> Messages:
@@ -214,9 +271,16 @@ HANDLERS: dict[str, Handler] = {
     "message/text": on_text,
     "message/location": on_location,
     "message/image": on_image,
+    "unsend": on_unsend,
 }
 # kinds whose handler records the friendship itself: no `remember_user` before them, no flood limit
-RECORD_THE_FRIENDSHIP = frozenset({"follow", "unfollow"})
+RECORD_THE_FRIENDSHIP = frozenset({"follow", "unfollow", "unsend"})
+# what still happens in standby mode: bookkeeping, never an answer
+SILENT_HANDLERS: dict[str, Handler] = {
+    "follow": on_follow_silently,
+    "unfollow": on_unfollow,
+    "unsend": on_unsend,
+}
 
 
 def _photo_id(stored: Any) -> str:

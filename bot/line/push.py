@@ -3,7 +3,8 @@
     status = await push_to_resident(factory, settings, "line-3f2a…", ["ご報告の対応が完了しました。"], f"report-{id}-done")
 
 The retry key is derived from `retry_key` (any stable string naming this notification), so calling again after
-a crash or a timeout never makes LINE deliver it twice (LINE answers 409, counted as sent).
+a crash or a timeout never makes LINE deliver it twice (LINE answers 409, counted as sent). While the month's
+message allowance is used up (bot/line/usage.py) nothing is pushed: `deferred`, to be sent later.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from typing import Literal
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.line.usage import PushGate
 from bot.settings import Settings
 from bot.storage import line_inbox
 from channels.line import messages as lm
-from channels.line.client import LineApiError, LineClient, LineUnavailable, RetryPolicy
+from channels.line.client import (
+    LineApiError,
+    LineClient,
+    LineQuotaExhausted,
+    LineUnavailable,
+    RetryPolicy,
+)
 
 log = logging.getLogger(__name__)
 
-PushStatus = Literal["sent", "skipped", "failed"]
+PushStatus = Literal["sent", "skipped", "failed", "deferred"]
 
 
 def _lookup(factory: sessionmaker[Session], resident_key: str) -> str | None:
@@ -42,7 +50,8 @@ async def push_to_resident(
     """Push `texts` to the resident behind `resident_key`.
 
     `skipped`: not a LINE resident, unknown, unfollowed, or LINE not configured. `failed`: LINE refused or stayed
-    unavailable after the retries (safe to call again later with the same `retry_key`).
+    unavailable after the retries; `deferred`: the month's message allowance is used up (both safe to call again
+    later with the same `retry_key`).
     """
     if not resident_key.startswith("line-") or not any(t.strip() for t in texts):
         return "skipped"
@@ -56,9 +65,15 @@ async def push_to_resident(
             log.warning("LINE push skipped: LINE_CHANNEL_ACCESS_TOKEN is not set")
             return "skipped"
         line_client = LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url, policy)
+    gate = PushGate(factory)
     try:
+        if not await gate.allows(line_client):
+            return "deferred"
         await line_client.push(user_id, lm.text_messages(texts), retry_key)
         return "sent"
+    except LineQuotaExhausted:
+        await gate.exhausted_async(f"push {retry_key}")
+        return "deferred"
     except (LineApiError, LineUnavailable) as exc:
         log.warning("LINE push to %s failed: %s", resident_key[:12], exc)
         return "failed"

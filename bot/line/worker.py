@@ -8,6 +8,8 @@ and an event whose worker died is taken over when its lease expires. Progress is
 resumed event does not ask Rasa again once its answer is saved, and is not answered twice: a reply that may have
 landed is settled by replying again with the same one-time token ("Invalid reply token" = delivered), a push
 that may have landed is resent with the retry key derived from the event id, which LINE deduplicates (409).
+Delivery itself (the message allowance, late pushes, the fallback text for a refused answer) is
+bot/line/delivery.py; an event held for the allowance stays pending without spending an attempt.
 While a burst of webhooks is arriving, new answering waits for it to pause (at most 2 s;
 `LineWorker._let_burst_pass`), so the gateway acknowledges at full speed.
 """
@@ -28,7 +30,9 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatService
+from bot.line.delivery import QUOTA_HOLD_S, AnswerDelivery, QuotaHold
 from bot.line.handlers import Answerer, Messages, PhotoSink
+from bot.line.usage import PushGate
 from bot.privacy import mask_pii
 from bot.reports.photos import PhotoStore
 from bot.run.retention import forget_resident
@@ -105,6 +109,7 @@ class LineWorker:
         self._factory = factory
         self._line_client = line_client
         self.options = options or LineOptions()
+        self.delivery = AnswerDelivery(line_client, PushGate(factory), contact)
         self.answerer = Answerer(
             factory,
             chat,
@@ -292,16 +297,10 @@ class LineWorker:
                 messages = await self.answerer.answer(event, row_id, save, self._db)
             if messages:
                 await self._fenced(lambda s: inbox.renew(s, row_id, token, self.options.lease_s))
-                # Resumed after a crash: past "replying" the reply may have landed (the client probes the
-                # token); past "pushing" the push may have (its retry key makes a resend safe, a reply not).
-                may_reply = stage != "pushing"
-                await self._line_client.deliver(
-                    user_id=event.user_id,
-                    messages=messages,
-                    retry_key_seed=event.event_id,
-                    reply_token=event.reply_token if may_reply else None,
-                    token_age_s=event.age_s(),
-                    token_maybe_used=stage == "replying",
+                await self.delivery.deliver(
+                    event,
+                    stage,
+                    messages,
                     before_reply=lambda: self._fenced(
                         lambda s: inbox.set_stage(s, row_id, token, "replying")
                     ),
@@ -310,6 +309,11 @@ class LineWorker:
             await self._fenced(lambda s: inbox.complete(s, row_id, token))
         except LostLease:
             log.warning("LINE event %s: lease lost to another worker; leaving it", row_id)
+        except QuotaHold:  # kept, not failed: it goes out once LINE's allowance has room again
+            hold = QUOTA_HOLD_S
+            await self._db(
+                lambda s: inbox.retry_later(s, row_id, token, hold, "waiting for LINE's allowance", False)
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -4,7 +4,9 @@
 :class:`Pusher` (the LINE channel's reliable sender adapts to it). Each delivery is claimed in
 the `reminder_deliveries` sent-log before pushing and marked sent afterwards; the push carries a
 retry key derived from (subscription, date), so a run that crashed between the two is retried
-safely (LINE accepts a retry key once). Running the job again sends nothing new.
+safely (LINE accepts a retry key once). Running the job again sends nothing new. A pusher that cannot push
+at all for now (LINE's monthly message allowance is used up) raises `PushesPaused`: the run stops at once, and
+what it did not send stays pending for a later run, its attempt not counted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ REMINDER_NAMESPACE = uuid.UUID("3f0b7a52-4c1e-4f3e-9a57-6a1d2b8e9c40")
 EVENING_FROM_HOUR = 15  # garbage reminders go out from 15:00 local time on the day before
 
 
+class PushesPaused(Exception):
+    """No push can go out for now (the channel's monthly message allowance is used up)."""
+
+
 class Pusher(Protocol):
     async def push(self, sender_ref: str, messages: list[dict[str, Any]], retry_key: str) -> None: ...
 
@@ -38,6 +44,7 @@ class ReminderRun:
     sent: list[tuple[int, str]] = field(default_factory=list)  # (subscription id, target date)
     failed: list[tuple[int, str, str]] = field(default_factory=list)
     skipped: int = 0
+    paused: bool = False  # stopped early: pushes are paused (`PushesPaused`)
 
 
 def retry_key(subscription_id: int, target: str) -> str:
@@ -68,6 +75,8 @@ async def _deliver(
     key = retry_key(sub_id, target.isoformat())
     try:
         await pusher.push(sender_ref, [{"type": "text", "text": text}], key)
+    except PushesPaused:
+        raise  # nobody else can be reached either: stop the run; this delivery stays pending
     except Exception as exc:  # one resident's failure must not stop the others
         log.warning("reminder push failed for subscription %s: %s", sub_id, exc)
         with transaction(factory) as session:
@@ -88,6 +97,17 @@ async def run_reminders(
 ) -> ReminderRun:
     """Send tonight's garbage reminders (for tomorrow) and today's plow notices; ``now`` is local, naive."""
     report = ReminderRun()
+    try:
+        await _run(now, factory, data, pusher, report)
+    except PushesPaused as exc:
+        report.paused = True
+        log.warning("reminders paused: %s (%d sent before)", exc, len(report.sent))
+    return report
+
+
+async def _run(
+    now: datetime, factory: sessionmaker[Session], data: CityData, pusher: Pusher, report: ReminderRun
+) -> None:
     with factory() as session:
         garbage_subs = [
             (s.id, s.sender_ref, s.area) for s in citydata.active_subscriptions(session, "garbage")
@@ -128,4 +148,3 @@ async def run_reminders(
             text = (f"【除雪のお知らせ】{area_name}を今日 {local.hour}時{local.minute:02d}分ごろ除雪車が通過しました。\n"
                     "通知を止めるときは「通知を停止」と送ってください。")  # fmt: skip
             await _deliver(factory, pusher, sub_id, ref, now.date(), text, report)
-    return report

@@ -3,7 +3,8 @@
 `bot.reminders.delivery.run_reminders` decides who gets what and keeps the sent-log (exactly one push per subscription
 and date); this module adapts the LINE channel's reliable client to its `Pusher` protocol and schedules it.
 Only LINE residents can subscribe (actions/reminders.py); one who unfollowed gets nothing (the run is logged
-failed).
+failed). While LINE's monthly message allowance is used up (bot/line/usage.py) the job pushes nothing: it does
+not try every resident every five minutes until midnight, it waits until the allowance has room again.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.reminders.delivery import ReminderRun, run_reminders
+from bot.line.usage import PushGate
+from bot.reminders.delivery import PushesPaused, ReminderRun, run_reminders
 from bot.run.jobs import Schedule, install_periodic
 from bot.services import services_of
 from bot.storage import line_inbox
-from channels.line.client import LineClient
+from channels.line.client import LineClient, LineQuotaExhausted
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,11 @@ class LinePusher:
         user_id = await anyio.to_thread.run_sync(lambda: self._user_id(resident_key))
         if user_id is None:
             raise NoPushTarget(f"{resident_key[:12]}… is not a followed LINE resident")
-        await self.line_client.push(user_id, messages, retry_key)
+        try:
+            await self.line_client.push(user_id, messages, retry_key)
+        except LineQuotaExhausted as exc:
+            await PushGate(self.factory).exhausted_async("reminder push")
+            raise PushesPaused(str(exc)) from exc
 
 
 async def run_once(app: FastAPI) -> ReminderRun | None:
@@ -59,6 +65,9 @@ async def run_once(app: FastAPI) -> ReminderRun | None:
     factory = services.factory
     data = services.city_store.get()  # staff imports (datasets revision) are picked up on the next run
     async with LineClient(token, settings.line_api_base_url, settings.line_data_api_base_url) as line_client:
+        if not await PushGate(factory).allows(line_client):
+            log.info("reminders held: LINE's monthly message allowance is used up")
+            return ReminderRun(paused=True)
         report = await run_reminders(
             services.clock.now(), factory=factory, data=data, pusher=LinePusher(factory, line_client)
         )

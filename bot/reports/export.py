@@ -2,14 +2,12 @@
 
 Dates are city dates (`knowledge.clock`), both ends included. These exports are for staff: the description
 is kept as the resident wrote it unless `mask=True` (then phone numbers, addresses' house numbers etc. are
-masked).
-The resident key (`reports.reporter`) is never exported.
+masked in the description, the address and the latest staff note, as on the console's detail page).
+The resident key (`reports.reporter`) is never exported. No CSV cell is a formula (`knowledge.spreadsheet`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from typing import Any
@@ -22,6 +20,7 @@ from bot.reports.categories import CategoryTable
 from bot.storage import reports as repo
 from bot.storage.reports import Report, ReportPhoto
 from knowledge.clock import city_day_bounds_utc, to_city_time
+from knowledge.spreadsheet import csv_text
 
 CSV_COLUMNS = (
     "受付番号",
@@ -39,6 +38,24 @@ CSV_COLUMNS = (
     "重複先",
     "重複の可能性",
     "最新のメモ",
+)
+# the report_rows() keys of those columns, in the same order
+CSV_KEYS = (
+    "case_number",
+    "created_at",
+    "updated_at",
+    "status",
+    "category",
+    "department",
+    "description",
+    "address",
+    "lat",
+    "lon",
+    "photos",
+    "channel",
+    "duplicate_of",
+    "probable_duplicate_of",
+    "latest_note",
 )
 
 
@@ -72,10 +89,11 @@ def report_rows(
             case_of[ref] = other.case_number if other else str(ref)
         return case_of[ref]
 
+    def shown(text: str) -> str:
+        return mask_pii(text) if mask else text
+
     rows = []
     for r in reports:
-        text = mask_pii(r.description) if mask else r.description
-        address = mask_pii(r.address_text) if mask else r.address_text
         rows.append(
             {
                 "case_number": r.case_number,
@@ -85,15 +103,15 @@ def report_rows(
                 "category": categories.get(r.category).label,
                 "category_code": r.category,
                 "department": r.department,
-                "description": text,
-                "address": address,
+                "description": shown(r.description),
+                "address": shown(r.address_text),
                 "lat": r.lat,
                 "lon": r.lon,
                 "photos": photo_counts.get(r.id, 0),
                 "channel": r.channel,
                 "duplicate_of": case(r.duplicate_of),
                 "probable_duplicate_of": case(r.probable_duplicate_of),
-                "latest_note": repo.latest_note(session, r.id),
+                "latest_note": shown(repo.latest_note(session, r.id)),
             }
         )
     return rows
@@ -108,30 +126,11 @@ def export_csv(
     mask: bool = False,
 ) -> bytes:
     """CSV bytes, UTF-8 with BOM, CRLF line ends (Excel in Japan opens it without garbling)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in report_rows(session, start, end, categories, department, mask):
-        writer.writerow(
-            [
-                row["case_number"],
-                row["created_at"],
-                row["updated_at"],
-                row["status"],
-                row["category"],
-                row["department"],
-                row["description"],
-                row["address"],
-                "" if row["lat"] is None else row["lat"],
-                "" if row["lon"] is None else row["lon"],
-                row["photos"],
-                row["channel"],
-                row["duplicate_of"],
-                row["probable_duplicate_of"],
-                row["latest_note"],
-            ]
-        )
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    rows = [
+        [row[key] for key in CSV_KEYS]
+        for row in report_rows(session, start, end, categories, department, mask)
+    ]
+    return ("\ufeff" + csv_text(CSV_COLUMNS, rows)).encode("utf-8")
 
 
 def export_geojson(

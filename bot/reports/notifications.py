@@ -50,8 +50,8 @@ class LinePushNotifier:
             push_to_resident(self._factory, self._settings, resident_key, texts, retry_key)
         )
         # "sent", or "skipped" (not a LINE resident any more, unfollowed, LINE not configured): nothing
-        # left to retry. "failed" (LINE unavailable after its retries) stays pending for
-        # retry_pending_notifications.
+        # left to retry. "failed" (LINE unavailable after its retries) and "deferred" (LINE's monthly message
+        # allowance used up) stay pending for retry_pending_notifications.
         return status in ("sent", "skipped")
 
 
@@ -73,25 +73,44 @@ def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     return box["value"]  # type: ignore[no-any-return]
 
 
+# What a resident reads for each status, the same words in the push (`status_message`) and in the answer to
+# 「私の通報はどうなった？」 (actions/reports.py): never 対応予定 in one place and 「対応することが決まりました」
+# in the other.
+STATUS_WORDS = {
+    RECEIVED: "担当課の確認を待っています",
+    CHECKING: "担当課で現地の状況を確認しています",
+    SCHEDULED: "対応することが決まりました",
+    DONE: "対応が完了しました",
+    OUT_OF_SCOPE: "市では対応できない内容でした",
+    DUPLICATE: "ほかの通報とあわせて対応します",
+}
+
+
+def status_words(status: str) -> str:
+    """The resident's words for a status (a status unknown here is quoted as it is)."""
+    return STATUS_WORDS.get(status, f"「{status}」")
+
+
 def status_message(
     case_number: str, status: str, note: str = "", duplicate_case: str | None = None, category_label: str = ""
 ) -> str:
     """What the resident reads on LINE when their case changes."""
     subject = f"{category_label}の通報" if category_label else "ご通報"
-    head = f"{subject}(受付番号 {case_number})について"
-    body = {
-        CHECKING: "、担当課で現地の状況を確認しています。",
-        SCHEDULED: "、対応することが決まりました。準備ができしだい作業します。",
-        DONE: "、対応が完了しました。ご協力ありがとうございました。",
-        OUT_OF_SCOPE: "、申し訳ありませんが、市では対応できない内容でした。",
+    head = f"{subject}(受付番号 {case_number})について、"
+    after = {
+        SCHEDULED: "準備ができしだい作業します。",
+        DONE: "ご協力ありがとうございました。",
         DUPLICATE: (
-            f"、同じ場所の通報(受付番号 {duplicate_case})をすでに受け付けていたため、"
-            "そちらとあわせて対応します。"
+            f"同じ場所の通報(受付番号 {duplicate_case})をすでに受け付けていたためです。"
             if duplicate_case
-            else "、同じ内容の通報をすでに受け付けていたため、そちらとあわせて対応します。"
+            else "同じ内容の通報をすでに受け付けていたためです。"
         ),
-        RECEIVED: "、受け付けの状態に戻しました。",
-    }.get(status, f"、状況が「{status}」になりました。")
+    }.get(status, "")
+    if status in STATUS_WORDS:
+        sorry = "申し訳ありませんが、" if status == OUT_OF_SCOPE else ""
+        body = f"{sorry}{status_words(status)}。{after}"
+    else:
+        body = f"状況が{status_words(status)}になりました。"
     lines = [head + body]
     if note:
         lines.append(("理由: " if status == OUT_OF_SCOPE else "担当課より: ") + note)

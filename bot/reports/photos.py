@@ -4,6 +4,10 @@
 messages and the widget upload both use it). The stored file is a fresh JPEG re-encoded from pixels only, so
 EXIF (camera serial, GPS, time), XMP, IPTC and ICC data never leave the resident's phone into our files. The
 GPS position, read before stripping, is kept beside the photo (`<id>.json`) so the report form can offer it.
+
+A 20-megapixel photo costs about a CPU-second to decode: at most `decode_concurrency` photos are decoded at once
+in a process (a semaphore; the rest wait up to `DECODE_WAIT_S`, then are refused as busy), and the store refuses
+photos once its files fill `quota_bytes` (`PhotoQuotaFull`, with a message for the resident).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 20_000_000
 MAX_EDGE = 2560  # stored photos are scaled down to this long edge: plenty for staff, small on disk
+DEFAULT_DECODE_CONCURRENCY = 2
+DECODE_WAIT_S = 15.0  # a photo waits this long for a decode slot, then is refused as busy
 PHOTO_ID = re.compile(r"^[0-9a-f]{32}$")
 HEIC_BRANDS = {
     b"heic",
@@ -54,6 +61,11 @@ MSG_EMPTY = "写真のデータが空です。もう一度送ってください�
 MSG_UNAVAILABLE = (
     "ただいま写真を保存できません。写真なしで通報を続けられます。(the photo store is unavailable)"
 )
+MSG_BUSY = "ただいま写真の処理が混み合っています。少し待ってから、もう一度送ってください。(busy: too many photos at once)"
+MSG_FULL = (
+    "写真の保存容量がいっぱいのため、いまは写真を受け付けられません。写真なしで通報を続けられます。"
+    "(the photo store is full)"
+)
 
 
 class PhotoRejected(ValueError):
@@ -69,6 +81,22 @@ class PhotoStoreUnavailable(RuntimeError):
     """The photo was fine but could not be written (disk full, permissions): go on without it."""
 
     message_ja = MSG_UNAVAILABLE
+
+
+class PhotoQuotaFull(PhotoStoreUnavailable):
+    """The stored photos fill the store's quota (`Settings.photo_quota_mb`): staff must free space or raise it."""
+
+    message_ja = MSG_FULL
+
+
+_DECODE_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_DECODE_SLOTS_LOCK = threading.Lock()
+
+
+def decode_slots(concurrency: int) -> threading.BoundedSemaphore:
+    """The process's decode slots: one semaphore per size, shared by every `PhotoStore` of the process."""
+    with _DECODE_SLOTS_LOCK:
+        return _DECODE_SLOTS.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
 
 
 @dataclass(frozen=True)
@@ -134,11 +162,18 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 class PhotoStore:
     def __init__(
-        self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+        self,
+        root: Path,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        decode_concurrency: int = DEFAULT_DECODE_CONCURRENCY,
+        quota_bytes: int = 0,
     ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
+        self.decode_concurrency = decode_concurrency
+        self.quota_bytes = quota_bytes  # 0: no cap
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PhotoStore:
@@ -146,7 +181,25 @@ class PhotoStore:
             settings.uploads_dir / "photos",
             max_bytes=settings.photo_max_bytes,
             max_pixels=settings.photo_max_pixels,
+            decode_concurrency=settings.photo_decode_concurrency,
+            quota_bytes=settings.photo_quota_mb * 1024 * 1024,
         )
+
+    def used_bytes(self) -> int:
+        """What the stored photos (and their sidecars) take on disk."""
+        try:
+            with os.scandir(self.root) as entries:
+                return sum(e.stat().st_size for e in entries if e.is_file(follow_symlinks=False))
+        except FileNotFoundError:
+            return 0
+
+    def _check_quota(self, adding: int) -> None:
+        if not self.quota_bytes:
+            return
+        used = self.used_bytes()
+        if used >= self.quota_bytes or used + adding > self.quota_bytes:
+            log.error("photo store %s is full: %d of %d bytes used", self.root, used, self.quota_bytes)
+            raise PhotoQuotaFull(f"photo quota reached: {used} of {self.quota_bytes} bytes used")
 
     def _decode(
         self, data: bytes, content_type: str | None
@@ -194,16 +247,17 @@ class PhotoStore:
 
         `owner` (the resident key, optional) is recorded so a report only uses its own photos.
         """
-        image, gps = self._decode(data, content_type)
+        self._check_quota(0)  # already full: refuse before spending a CPU-second on decoding
+        slots = decode_slots(self.decode_concurrency)
+        if not slots.acquire(timeout=DECODE_WAIT_S):
+            raise PhotoRejected(MSG_BUSY, 503)
         try:
-            upright = ImageOps.exif_transpose(image) or image
-            clean = _flatten(upright)
-            clean.thumbnail((MAX_EDGE, MAX_EDGE))
-        except (OSError, ValueError) as exc:
-            raise PhotoRejected(MSG_BROKEN) from exc
-        clean.info = {}  # nothing from the original rides along (exif, xmp, icc, comments)
-        buf = io.BytesIO()
-        clean.save(buf, "JPEG", quality=85, optimize=True)
+            clean, gps = self._clean(data, content_type)
+            buf = io.BytesIO()
+            clean.save(buf, "JPEG", quality=85, optimize=True)
+        finally:
+            slots.release()
+        self._check_quota(buf.tell())
         photo_id = secrets.token_hex(16)
         path = self.root / f"{photo_id}.jpg"
         meta = {
@@ -226,6 +280,18 @@ class PhotoStore:
                     leftover.unlink(missing_ok=True)
             raise PhotoStoreUnavailable(str(exc)) from exc
         return StoredPhoto(photo_id=photo_id, path=path, gps=gps, width=clean.width, height=clean.height)
+
+    def _clean(self, data: bytes, content_type: str | None) -> tuple[Image.Image, tuple[float, float] | None]:
+        """The pixels only, upright, flattened to RGB and scaled down; and the GPS read before."""
+        image, gps = self._decode(data, content_type)
+        try:
+            upright = ImageOps.exif_transpose(image) or image
+            clean = _flatten(upright)
+            clean.thumbnail((MAX_EDGE, MAX_EDGE))
+        except (OSError, ValueError) as exc:
+            raise PhotoRejected(MSG_BROKEN) from exc
+        clean.info = {}  # nothing from the original rides along (exif, xmp, icc, comments)
+        return clean, gps
 
     def _meta_path(self, photo_id: str) -> Path:
         return self.root / f"{photo_id}.json"

@@ -1,71 +1,31 @@
-"""Staff accounts of the admin console: users, login sessions, login attempts and the audit log."""
+"""Staff accounts of the admin console: users (with their TOTP second factor), login sessions, login attempts,
+the sign-in throttle's counters and the audit log. Password hashing and rules: `bot.storage.passwords`; the
+throttle itself: `bot.storage.signin`."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.db import Base, utcnow
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.storage.passwords import PasswordPolicy, password_problem
 
 ROLES = ("admin", "editor", "viewer", "report_handler")
 ROLE_LABELS = {"admin": "管理者", "editor": "編集者", "viewer": "閲覧者", "report_handler": "通報担当"}
+# Roles that can see residents' personal data unmasked (or change reports): they must sign in with a second
+# factor, and enrol one at their first sign-in.
+TOTP_ROLES = ("admin", "report_handler")
 
 LOCK_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_IP = 20  # an office behind one NAT address shares this budget
 SESSION_IDLE = timedelta(hours=2)
 SESSION_MAX = timedelta(hours=12)
-
-
-class PasswordPolicy:
-    """How staff passwords are hashed and checked: argon2 with the cost the settings name (the library's
-    defaults unless configured), or the cheap parameters tests pass
-    (``PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))``).
-    Build one per process and pass it as ``policy=`` to `create_user`, `set_password` and `check_password`."""
-
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        self.hasher = hasher or PasswordHasher()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PasswordPolicy:
-        """argon2 with MADOGUCHI_PASSWORD_TIME_COST / _MEMORY_KIB / _PARALLELISM."""
-        return cls(
-            PasswordHasher(
-                time_cost=settings.password_time_cost,
-                memory_cost=settings.password_memory_kib,
-                parallelism=settings.password_parallelism,
-            )
-        )
-
-    @cached_property
-    def _dummy(self) -> str:
-        """Verified against when the user does not exist, so timing does not reveal which names exist."""
-        return self.hasher.hash("not-a-real-password-0f3a")
-
-    def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
-
-    def matches(self, stored: str | None, password: str) -> bool:
-        """Whether ``password`` fits the stored hash; the same work when there is none (``None``)."""
-        try:
-            self.hasher.verify(stored if stored is not None else self._dummy, password)
-        except (VerificationError, InvalidHashError):
-            return False
-        return stored is not None
-
-    def needs_rehash(self, stored: str) -> bool:
-        return self.hasher.check_needs_rehash(stored)
 
 
 class StaffUser(Base):
@@ -77,6 +37,8 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(128), default="")
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The TOTP time step (unix time // 30) of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -106,6 +68,19 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+class LoginThrottle(Base):
+    """Password guesses counted per account (`scope` "user") and per address ("ip"), counted *before* each
+    guess is checked (`take_guess`); `last_at` is when the count last grew below the limit, so a lock lasts
+    `LOCK_WINDOW` from the guess that reached it. Rows older than the window mean nothing and are deleted."""
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class AuditLog(Base):
     """Every staff action: who did what to which thing, from where."""
 
@@ -121,15 +96,6 @@ class AuditLog(Base):
 
 
 # --- users -------------------------------------------------------------------------------------------
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
-    if len(password) < 10:
-        return "パスワードは10文字以上にしてください (at least 10 characters)"
-    if len(set(password)) < 4:
-        return "同じ文字の繰り返しは使えません (too few distinct characters)"
-    return None
 
 
 def create_user(
@@ -148,7 +114,7 @@ def create_user(
         raise ValueError("username must be 1–64 characters")
     if get_user(session, username) is not None:
         raise ValueError(f"user {username!r} already exists")
-    problem = password_problem(password)
+    problem = password_problem(password, [username, display_name])
     if problem:
         raise ValueError(problem)
     user = StaffUser(
@@ -171,7 +137,7 @@ def list_users(session: Session) -> list[StaffUser]:
 
 
 def set_password(session: Session, user: StaffUser, password: str, *, policy: PasswordPolicy) -> None:
-    problem = password_problem(password)
+    problem = password_problem(password, [user.username, user.display_name])
     if problem:
         raise ValueError(problem)
     user.password_hash = policy.hash(password)
@@ -192,44 +158,45 @@ def check_password(
     return user
 
 
-# --- login attempts ----------------------------------------------------------------------------------
+# --- second factor ---------------------------------------------------------------------------------
 
 
-def record_attempt(session: Session, username: str, ip: str, success: bool) -> None:
-    session.add(LoginAttempt(username=username.strip()[:64], ip=ip[:64], success=success))
+def must_enrol(user: StaffUser) -> bool:
+    """A role that needs a second factor, without one yet: only the enrolment page is open to it."""
+    return user.role in TOTP_ROLES and not user.totp_secret
+
+
+def use_totp_step(session: Session, user: StaffUser, step: int) -> bool:
+    """Spend the TOTP time step `step` of `user`: True only when no code of this step or a later one was accepted
+    before. One conditional UPDATE, so two requests racing with the same code cannot both win."""
+    result = session.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.id == user.id,
+            or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
+def set_totp(session: Session, user: StaffUser, secret: str, step: int) -> None:
+    """Turn the second factor on with `secret`; the code that confirmed it (at `step`) is spent."""
+    user.totp_secret = secret
+    user.totp_last_step = step
     session.flush()
 
 
-def _failures_since_success(session: Session, column, value: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
-    since = now - LOCK_WINDOW
-    last_ok = session.scalar(select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success))
-    if last_ok is not None and last_ok > since:
-        since = last_ok
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since)
-        )
-        or 0
-    )
-
-
-def is_locked(session: Session, username: str, ip: str, now: datetime | None = None) -> bool:
-    """Too many recent failures for this account or from this address (lock lasts `LOCK_WINDOW`)."""
-    now = now or utcnow()
-    return (
-        _failures_since_success(session, LoginAttempt.username, username.strip()[:64], now)
-        >= MAX_FAILURES_PER_ACCOUNT
-        or _failures_since_success(session, LoginAttempt.ip, ip[:64], now) >= MAX_FAILURES_PER_IP
-    )
-
-
-def unlock(session: Session, username: str) -> int:
-    result = session.execute(
-        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.success.is_(False))
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+def reset_totp(session: Session, user: StaffUser) -> None:
+    """Remove the second factor (lost phone) and end the user's sessions; a role in `TOTP_ROLES` enrols a new
+    one at its next sign-in."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    end_sessions(session, user.id)
 
 
 # --- sessions ----------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
-"""Messages, the unanswered log, feedback and remembered preferences."""
+"""Messages, the unanswered log, feedback and remembered preferences (and the report form's open question)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.privacy import mask_pii
@@ -21,6 +25,7 @@ def add_message(
     faq_id: str | None = None,
     fallback: bool = False,
     payload: dict | None = None,
+    line_message_id: str | None = None,
 ) -> Message:
     msg = Message(
         channel=channel,
@@ -31,6 +36,7 @@ def add_message(
         faq_id=faq_id,
         fallback=fallback,
         payload=payload,
+        line_message_id=line_message_id,
     )
     session.add(msg)
     session.flush()
@@ -109,3 +115,51 @@ def set_preference(session: Session, sender: str, key: str, value: str) -> None:
         row.value = value
         row.updated_at = utcnow()
     session.flush()
+
+
+def forget_line_message(session: Session, sender: str, line_message_id: str) -> int:
+    """A LINE resident unsent a message: delete its stored text, and the unanswered-log entry made from it."""
+    rows = list(
+        session.scalars(
+            select(Message).where(Message.sender == sender, Message.line_message_id == line_message_id)
+        )
+    )
+    for row in rows:
+        session.execute(
+            delete(Unanswered).where(
+                Unanswered.sender == sender,
+                Unanswered.text == row.text[:1000],
+                Unanswered.created_at >= row.created_at,
+            )
+        )
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
+# The question a report form is waiting for: set by the form's questions (actions/report_form.py), read by a
+# channel when the resident sends something the form cannot use (a sticker, a video) to repeat it.
+REPORT_QUESTION = "report_question"
+REPORT_QUESTION_TTL = timedelta(minutes=60)  # Rasa's session_expiration_time: the form is gone after that
+
+
+def set_report_question(session: Session, sender: str, text: str, buttons: list[dict[str, Any]]) -> None:
+    value = {"text": text, "buttons": buttons, "at": utcnow().isoformat()}
+    set_preference(session, sender, REPORT_QUESTION, json.dumps(value, ensure_ascii=False))
+
+
+def clear_report_question(session: Session, sender: str) -> None:
+    session.execute(delete(Preference).where(Preference.sender == sender, Preference.key == REPORT_QUESTION))
+
+
+def report_question(session: Session, sender: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """`{"text", "buttons": [{"title", "payload"}]}` of the form's open question, or None (no form running)."""
+    stored = get_preference(session, sender, REPORT_QUESTION)
+    try:
+        value = json.loads(stored) if stored else None
+        at = datetime.fromisoformat(value["at"]) if isinstance(value, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    if value is None or at is None or (now or utcnow()) - at > REPORT_QUESTION_TTL:
+        return None
+    return {"text": str(value.get("text") or ""), "buttons": list(value.get("buttons") or [])}

@@ -1,4 +1,5 @@
-"""LINE tables: the durable webhook inbox (dedupe, leases, progress) and LINE users (pseudonym -> LINE id).
+"""LINE tables: the durable webhook inbox (dedupe, leases, progress), LINE users (pseudonym -> LINE id) and the
+month's LINE usage (pushes spent on late answers, fallback texts, whether the message allowance ran out).
 
 Inbox life cycle: `pending` -> claimed (`processing`, claim token + lease expiry) -> `done` | `failed`, with
 `stage` recording progress inside processing (`received` -> `answered` (outbox saved) -> `replying` [->
@@ -58,6 +59,7 @@ class LineInboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    photo_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # stored from this image message
 
 
 class LineUser(Base):
@@ -71,6 +73,21 @@ class LineUser(Base):
     followed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     unfollowed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     delete_after: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class LineUsage(Base):
+    """One row per month (Japan time, LINE's billing month): what staff see on the dashboard."""
+
+    __tablename__ = "line_usage"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2027-01"
+    late_pushes: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # answers pushed: the reply token had expired
+    fallback_texts: Mapped[int] = mapped_column(Integer, default=0)  # LINE refused an answer (400)
+    quota_exhausted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    quota_checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -213,7 +230,11 @@ def complete(session: Session, row_id: int, token: str) -> bool:
     )
 
 
-def retry_later(session: Session, row_id: int, token: str, delay_s: float, error: str) -> bool:
+def retry_later(
+    session: Session, row_id: int, token: str, delay_s: float, error: str, spent: bool = True
+) -> bool:
+    """Back to pending for `delay_s`; `spent=False`: the attempt does not count (held, not failing)."""
+    attempts = LineInboxRow.attempts if spent else LineInboxRow.attempts - 1
     return _fenced(
         session,
         row_id,
@@ -221,6 +242,7 @@ def retry_later(session: Session, row_id: int, token: str, delay_s: float, error
         status=PENDING,
         claim_token=None,
         lease_until=None,
+        attempts=attempts,
         next_attempt_at=utcnow() + timedelta(seconds=delay_s),
         last_error=error[:2000],
     )
@@ -250,6 +272,29 @@ def release(session: Session, token: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def note_photo(session: Session, row_id: int, photo_id: str) -> None:
+    """Remember the photo stored from this event's image, so that an `unsend` can delete it."""
+    session.execute(update(LineInboxRow).where(LineInboxRow.id == row_id).values(photo_id=photo_id))
+
+
+def take_back(session: Session, user_key: str, message_id: str) -> tuple[bool, str | None]:
+    """The resident unsent message `message_id`: drop its event if it still waits (not claimed yet) and
+    forget its text. Returns (dropped, the id of the photo stored from it, if any)."""
+    row = session.scalar(
+        select(LineInboxRow).where(LineInboxRow.message_id == message_id, LineInboxRow.user_key == user_key)
+    )
+    if row is None:
+        return False, None
+    dropped = row.status == PENDING
+    if dropped:
+        row.status, row.done_at, row.last_error = DONE, utcnow(), "unsent by the resident"
+    if row.status != PROCESSING:
+        row.payload = row.outbox = None
+    photo_id, row.photo_id = row.photo_id, None
+    session.flush()
+    return dropped, photo_id
 
 
 def purge_finished(session: Session, older_than: datetime) -> int:
@@ -316,3 +361,40 @@ def forget_user(session: Session, pseudonym: str) -> None:
         .values(payload=None, outbox=None)
         .execution_options(synchronize_session=False)
     )
+
+
+# LINE usage -------------------------------------------------------------------------------------------------
+
+
+def usage(session: Session, month: str) -> LineUsage | None:
+    return session.get(LineUsage, month)
+
+
+def count_usage(session: Session, month: str, *, late_pushes: int = 0, fallback_texts: int = 0) -> None:
+    """Add to the month's counters (one statement: concurrent workers never lose a count)."""
+    table = LineUsage.__table__
+    stmt = _insert(session, table).values(
+        month=month, late_pushes=late_pushes, fallback_texts=fallback_texts, updated_at=utcnow()
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.month],
+        set_={
+            "late_pushes": table.c.late_pushes + late_pushes,
+            "fallback_texts": table.c.fallback_texts + fallback_texts,
+            "updated_at": utcnow(),
+        },
+    )
+    session.execute(stmt)
+
+
+def set_quota_state(session: Session, month: str, *, exhausted: bool, now: datetime) -> bool:
+    """Record whether the month's message allowance is used up (and when this was checked); True when
+    it was not known to be used up before (the moment to tell staff)."""
+    count_usage(session, month)  # make sure the row exists
+    row = session.get(LineUsage, month, populate_existing=True)
+    assert row is not None
+    newly = exhausted and row.quota_exhausted_at is None
+    row.quota_exhausted_at = (row.quota_exhausted_at or now) if exhausted else None
+    row.quota_checked_at = now
+    session.flush()
+    return newly

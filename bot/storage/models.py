@@ -71,6 +71,8 @@ class Message(Base):
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # LINE's id of the resident's message (incoming LINE messages only): an `unsend` deletes the row by it
+    line_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class Unanswered(Base):

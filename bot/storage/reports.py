@@ -1,8 +1,14 @@
 """Resident reports (通報): cases, their photos, every status change, the yearly case-number sequence, and
-alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports`."""
+alerts for staff. Business rules (transitions, duplicates, notifications) live in `bot.reports`.
+
+Publication (Open311): nothing of a case is public until staff reviewed it (`publish`); what is then public is
+the text staff approved (`public_description`, `public_note`), never the resident's own words or the notes staff
+write to the resident."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -20,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from bot.storage.db import Base, utcnow
 
@@ -56,6 +62,12 @@ class Report(Base):
     probable_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Publication (migration 0008_open311_public): set when staff reviewed the case for Open311, else NULL
+    published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    published_by: Mapped[str] = mapped_column(String(128), default="")
+    public_description: Mapped[str] = mapped_column(Text, default="")  # the text staff approved
+    public_address: Mapped[str] = mapped_column(Text, default="")
+    public_note: Mapped[str] = mapped_column(Text, default="")  # for the public, not the staff notes
 
 
 class ReportPhoto(Base):
@@ -196,6 +208,86 @@ def list_reports(
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PublishedCase:
+    """A published report with what its public view needs: the case it duplicates and its first photo that
+    staff reviewed (and retention has not deleted)."""
+
+    report: Report
+    duplicate_case: str | None
+    photo_id: str | None
+
+
+def published_cases(
+    session: Session,
+    *,
+    case_numbers: Collection[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    statuses: Collection[str] = (),
+    categories: Collection[str] = (),
+    limit: int = 1000,
+) -> list[PublishedCase]:
+    """Published reports, newest first, in one SQL statement whatever their number. `case_numbers` picks cases
+    (the other filters are then ignored); else creation time in [start, end], status and category filter."""
+    target = aliased(Report)
+    photo = (
+        select(ReportPhoto.photo_id)
+        .where(
+            ReportPhoto.report_id == Report.id,
+            ReportPhoto.reviewed.is_(True),
+            ReportPhoto.deleted_at.is_(None),
+        )
+        .order_by(ReportPhoto.id)
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    query = (
+        select(Report, target.case_number, photo)
+        .outerjoin(target, Report.duplicate_of == target.id)
+        .where(Report.published_at.is_not(None))
+        .order_by(Report.id.desc())
+        .limit(limit)
+    )
+    if case_numbers:
+        query = query.where(Report.case_number.in_([c.strip().upper() for c in case_numbers]))
+    else:
+        if start is not None:
+            query = query.where(Report.created_at >= start)
+        if end is not None:
+            query = query.where(Report.created_at <= end)
+        if statuses:
+            query = query.where(Report.status.in_(list(statuses)))
+        if categories:
+            query = query.where(Report.category.in_(list(categories)))
+    return [PublishedCase(report, dup, photo_id) for report, dup, photo_id in session.execute(query)]
+
+
+def publish(
+    session: Session, report_id: int, *, actor: str, description: str, address: str = "", note: str = ""
+) -> Report | None:
+    """Staff reviewed the case: publish it with the text they approved, or update that text."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return None
+    if report.published_at is None:
+        report.published_at = utcnow()
+    report.published_by = actor
+    report.public_description = description.strip()
+    report.public_address = address.strip()
+    report.public_note = note.strip()
+    return report
+
+
+def withdraw(session: Session, report_id: int) -> Report | None:
+    """Take the case out of Open311. The approved text and who approved it stay, for a later re-publication."""
+    report = session.get(Report, report_id)
+    if report is not None:
+        report.published_at = None
+    return report
 
 
 def add_alert(session: Session, kind: str, message: str, details: dict | None = None) -> StaffAlert:

@@ -4,7 +4,9 @@ The SDK does not retry, ignores `Retry-After` and has no default timeout in its 
 through httpx here, with bodies built from the SDK's models (`channels.line.messages`).
 
 Policy: 5xx, 429, timeouts and connection errors are retried with exponential backoff (honouring
-`Retry-After`, capped) up to `RetryPolicy.attempts` calls; other 4xx are permanent. A push carries the same
+`Retry-After`, capped) up to `RetryPolicy.attempts` calls; other 4xx are permanent. A 429 that says the month's
+message allowance is used up is not a rate limit: retrying cannot help, so it raises `LineQuotaExhausted` at once
+(only pushes count against the allowance; replies are free). A push carries the same
 retry key on every attempt, so LINE accepts it once and answers 409 to any resend: 409 counts as delivered.
 A reply token is used once: a reply is retried only when the request provably never reached LINE (429,
 connection refused). When the outcome is uncertain (timeout, 5xx) the same reply is tried once more while the
@@ -43,6 +45,14 @@ class LineApiError(Exception):
         super().__init__(f"LINE API {what} failed with HTTP {status}: {body[:300]}")
         self.status = status
         self.body = body
+
+
+class LineQuotaExhausted(Exception):
+    """LINE answered 429 "You have reached your monthly limit.": no push goes out until the allowance grows
+    (next month, or a plan change). Replies still work."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"LINE API {what}: the monthly message allowance is used up (HTTP 429)")
 
 
 class LineUnavailable(Exception):
@@ -94,6 +104,12 @@ def _retry_after(response: httpx.Response) -> float | None:
     except ValueError:
         parsed = email.utils.parsedate_to_datetime(value) if value else None
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _quota_exhausted(response: httpx.Response) -> bool:
+    """LINE's 429 for "the month's allowance is used up", as opposed to a rate limit ("The API rate limit has
+    been exceeded. Try again later.") or too many concurrent operations."""
+    return response.status_code == 429 and "monthly limit" in response.text.lower()
 
 
 def _token_used(exc: LineApiError) -> bool:
@@ -164,6 +180,8 @@ class LineClient:
                 if status < 300 or (ok_409 and status == 409):
                     return response
                 last = f"HTTP {status}"
+                if _quota_exhausted(response):
+                    raise LineQuotaExhausted(what)
                 if status != 429 and status < 500:
                     raise LineApiError(status, response.text, what)
                 if status >= 500 and only_when_unsent:
@@ -273,6 +291,8 @@ class LineClient:
             ):
                 log.info("LINE reply: the earlier try had used the token (%s); not pushing", exc)
                 return True
+            if not _token_used(exc):  # LINE refused the messages themselves: a push of them would fail too
+                raise
             log.info("LINE reply refused (%s); pushing instead", exc)
             return False
         except LineUnavailable as exc:
@@ -291,8 +311,7 @@ class LineClient:
             if _token_used(exc):
                 log.info("LINE reply: %s, but LINE had it (token already used); not pushing", first)
                 return True
-            log.info("LINE reply: %s, then %s; pushing instead", first, exc)
-            return False
+            raise
         except LineUnavailable as exc:
             log.info("LINE reply: %s, then %s; pushing instead", first, exc)
             return False
@@ -307,11 +326,59 @@ class LineClient:
             await self._sleep(self.policy.base_delay_s)
         raise LineUnavailable("content: still not ready")
 
+    # Chat actions ---------------------------------------------------------------------------------------
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
+        """LINE's loading animation in a 1:1 chat while an answer is prepared (it stops when the answer
+        arrives). Cosmetic: one short try, never retried, never raises; False when LINE did not take it."""
+        seconds = min(60, max(5, seconds // 5 * 5))
+        try:
+            response = await self._client.post(
+                f"{self._api}/v2/bot/chat/loading/start",
+                json={"chatId": chat_id, "loadingSeconds": seconds},
+                timeout=2.0,
+            )
+        except httpx.HTTPError as exc:
+            log.debug("LINE loading animation not started: %s", type(exc).__name__)
+            return False
+        return response.status_code < 300
+
+    async def leave(self, source_type: str, chat_id: str) -> None:
+        """Leave a group (`source_type` "group") or a multi-person chat ("room")."""
+        if source_type not in ("group", "room"):
+            raise ValueError("only a group or a room can be left")
+        await self._call("leave", "POST", f"{self._api}/v2/bot/{source_type}/{chat_id}/leave")
+
+    async def message_quota(self) -> tuple[int | None, int]:
+        """(the month's message allowance, None when unlimited; messages counted so far this month)."""
+        quota = (await self._call("quota", "GET", f"{self._api}/v2/bot/message/quota")).json()
+        used = (await self._call("quota", "GET", f"{self._api}/v2/bot/message/quota/consumption")).json()
+        limit = quota.get("value") if quota.get("type") == "limited" else None
+        return (int(limit) if limit is not None else None), int(used.get("totalUsage") or 0)
+
     # Rich menus -----------------------------------------------------------------------------------------
 
     async def create_rich_menu(self, definition: dict[str, Any]) -> str:
-        response = await self._call("richmenu", "POST", f"{self._api}/v2/bot/richmenu", json=definition)
+        """Create a menu. Retried only when the request provably never reached LINE: a timeout may have
+        created it, and a blind retry would make a second one (`richmenu.upload` looks before creating)."""
+        response = await self._call(
+            "richmenu", "POST", f"{self._api}/v2/bot/richmenu", json=definition, only_when_unsent=True
+        )
         return str(response.json()["richMenuId"])
+
+    async def list_rich_menus(self) -> list[dict[str, Any]]:
+        response = await self._call("richmenu list", "GET", f"{self._api}/v2/bot/richmenu/list")
+        menus = response.json().get("richmenus")
+        return [m for m in menus if isinstance(m, dict)] if isinstance(menus, list) else []
+
+    async def rich_menu_has_image(self, rich_menu_id: str) -> bool:
+        try:
+            await self._call("richmenu image", "GET", f"{self._data}/v2/bot/richmenu/{rich_menu_id}/content")
+        except LineApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     async def upload_rich_menu_image(self, rich_menu_id: str, data: bytes, content_type: str) -> None:
         await self._call(

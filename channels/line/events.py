@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-SUPPORTED_TYPES = {"message", "follow", "unfollow", "postback"}
+SUPPORTED_TYPES = {"message", "follow", "unfollow", "postback", "unsend", "join"}
+STANDBY = "standby"  # a module channel (staffed chat, CRM) has the chat: the bot must not answer
 
 
 class WebhookBodyError(ValueError):
@@ -31,10 +32,32 @@ class LineEvent:
     message_id: str | None = None
     message_type: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    mode: str = "active"  # "standby": another channel (a module) answers this chat, not the bot
 
     @property
     def message(self) -> dict[str, Any]:
         return self.raw.get("message") or {}
+
+    @property
+    def source_type(self) -> str:
+        """ "user" (a 1:1 chat), "group" or "room"."""
+        return str((self.raw.get("source") or {}).get("type") or "user")
+
+    @property
+    def chat_id(self) -> str | None:
+        """The group's or room's id for a group/room event, else the user id."""
+        source = self.raw.get("source") or {}
+        return source.get("groupId") or source.get("roomId") or self.user_id
+
+    @property
+    def standby(self) -> bool:
+        return self.mode == STANDBY
+
+    @property
+    def unsent_message_id(self) -> str | None:
+        """For an `unsend` event: the id of the message the resident took back."""
+        value = (self.raw.get("unsend") or {}).get("messageId")
+        return value if isinstance(value, str) and 0 < len(value) <= MAX_ID else None
 
     @property
     def postback_data(self) -> str:
@@ -102,6 +125,9 @@ def from_dict(raw: dict[str, Any]) -> LineEvent:
     message_type = message.get("type")
     if not isinstance(kind, str) or (message_type is not None and not isinstance(message_type, str)):
         raise WebhookBodyError("event or message type is not a string")
+    mode = raw.get("mode", "active")
+    if not isinstance(mode, str):
+        raise WebhookBodyError("event mode is not a string")
     return LineEvent(
         event_id=event_id,
         type=kind or "unknown",
@@ -112,4 +138,5 @@ def from_dict(raw: dict[str, Any]) -> LineEvent:
         message_id=_text(message.get("id"), "message id"),
         message_type=message_type or None,
         raw=raw,
+        mode=mode or "active",
     )

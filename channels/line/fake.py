@@ -5,6 +5,7 @@ benchmarks and staging. Standard library only.
         settings = ...(LINE_API_BASE_URL=line.base_url, LINE_DATA_API_BASE_URL=line.base_url)
         line.inject("push", 500, (429, {"Retry-After": "1"}))   # next push calls fail like that
         line.inject("reply", "hang")                            # next reply hangs `hang_s`, then proceeds
+        line.inject("richmenu", "lost")                         # next one is done, but answered 504
         ...
         line.calls                                # every request, in order
         line.delivered                            # what reached residents (409 resends not counted)
@@ -13,10 +14,13 @@ benchmarks and staging. Standard library only.
 
 It behaves like LINE where callers depend on it: a reply token works once (`expire_token` makes one stale),
 a push retry key already accepted answers 409, message limits (5 per call, 5,000 UTF-16 units, 13 quick-reply
-items, 20-char labels, 300-char postback data) answer 400, a wrong bearer token answers 401. Every delivery is
-also kept as a `Delivery` with its arrival time (`time.perf_counter()`), so a benchmark can tell delivered,
-duplicated and how long processing took; `refused` counts the 4xx answers other than 409.
-Also builders for signed webhook bodies (`text_event`, `event`, `webhook_body`, `signed_headers`).
+items, 20-char labels, 300-char postback data) answer 400, a wrong bearer token answers 401. `quota = n` sets a
+monthly allowance: push number n+1 answers 429 "You have reached your monthly limit." (replies are free, as on
+LINE) and the quota endpoints report it; `None` (the default) is unlimited, like the 地方公共団体プラン. Also the
+loading animation (202), leaving groups and rooms (`left`), and rich menus (list, image once per menu).
+Every delivery is also kept as a `Delivery` with its arrival time (`time.perf_counter()`), so a benchmark can
+tell delivered, duplicated and how long processing took; `refused` counts the 4xx answers other than 409.
+Webhook body builders (`text_event`, `event`, `webhook_body`, `signed_headers`): `fake_webhook.py`, also here.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from channels.line.signature import sign
+from channels.line.fake_webhook import event, group_source, signed_headers, text_event, webhook_body
+
+__all__ = ["Call", "Delivery", "FakeLine", "message_problems"]
+__all__ += ["event", "group_source", "signed_headers", "text_event", "webhook_body"]  # webhook builders
 
 Action = int | str | tuple[int, dict[str, str]]
 Answer = tuple[int, Any, dict[str, str]]
@@ -39,7 +46,8 @@ Answer = tuple[int, Any, dict[str, str]]
 
 @dataclass
 class Call:
-    kind: str  # reply | push | content | richmenu | richmenu_content | richmenu_default | unknown
+    # reply | push | content | loading | leave | quota | richmenu[_list|_content|_default] | unknown
+    kind: str
     method: str
     path: str
     headers: dict[str, str]
@@ -109,7 +117,16 @@ def _action_problems(actions: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-_EXACT = {"/v2/bot/message/reply": "reply", "/v2/bot/message/push": "push", "/v2/bot/richmenu": "richmenu"}
+_EXACT = {
+    "/v2/bot/message/reply": "reply",
+    "/v2/bot/message/push": "push",
+    "/v2/bot/richmenu": "richmenu",
+    "/v2/bot/richmenu/list": "richmenu_list",
+    "/v2/bot/chat/loading/start": "loading",
+    "/v2/bot/message/quota": "quota",
+    "/v2/bot/message/quota/consumption": "quota",
+}
+MONTHLY_LIMIT = "You have reached your monthly limit."
 
 
 def _kind(path: str) -> str:
@@ -121,6 +138,8 @@ def _kind(path: str) -> str:
         return "richmenu_content"
     if path.startswith("/v2/bot/user/all/richmenu/"):
         return "richmenu_default"
+    if path.startswith(("/v2/bot/group/", "/v2/bot/room/")) and path.endswith("/leave"):
+        return "leave"
     return "unknown"
 
 
@@ -139,6 +158,9 @@ class FakeLine:
         self.contents: dict[str, tuple[bytes, str]] = {}
         self.rich_menus: dict[str, dict[str, Any]] = {}
         self.default_rich_menu: str | None = None
+        self.quota: int | None = None  # the month's push allowance; None: unlimited
+        self.pushes_counted = 0  # pushes LINE counted against it this month
+        self.left: list[str] = []  # groups and rooms the bot left
         self._script: dict[str, deque[Action]] = defaultdict(deque)
         self._used_tokens: set[str] = set()
         self._stale_tokens: set[str] = set()
@@ -156,7 +178,8 @@ class FakeLine:
         return f"http://{host}:{port}"
 
     def inject(self, kind: str, *actions: Action) -> None:
-        """Queue behaviours for the next calls of `kind`: a status (500, 409…), (status, headers), or "hang"."""
+        """Queue behaviours for the next calls of `kind`: a status (500, 409…), (status, headers), "hang" or
+        "lost" (done, then answered 504)."""
         with self._lock:
             self._script[kind].extend(actions)
 
@@ -243,6 +266,9 @@ class FakeLine:
         if action == "hang":
             time.sleep(self.hang_s)
             action = None
+        if action == "lost":  # LINE did it, but the answer never arrives (a gateway in between fails)
+            self._respond(kind, path, call, arrived)
+            action = 504
         if isinstance(action, int):
             status, payload, extra = action, {"message": f"injected {action}"}, {}
         elif isinstance(action, tuple):
@@ -281,105 +307,93 @@ class FakeLine:
         fields: dict[str, Any] = body if isinstance(body, dict) else {}
         with self._lock:
             if kind == "reply":
-                token = fields.get("replyToken")
-                problems = message_problems(fields.get("messages"))
-                if problems:
-                    return 400, {"message": "The request body has errors", "details": problems}, {}
-                if not token or token in self._used_tokens or token in self._stale_tokens:
-                    return 400, {"message": "Invalid reply token"}, {}
-                self._used_tokens.add(token)
-                messages = fields["messages"]
-                self._deliver("reply", token, messages, arrived, reply_token=token, retry_key=None)
-                return _sent(messages)
+                return self._reply(fields, arrived)
             if kind == "push":
-                key = call.retry_key
-                if key is not None:
-                    try:
-                        uuid.UUID(key)
-                    except ValueError:
-                        return 400, {"message": "The value for the 'X-Line-Retry-Key' header is invalid"}, {}
-                    if key in self._accepted_keys:
-                        return (
-                            409,
-                            {"message": "The retry key is already accepted"},
-                            {"x-line-accepted-request-id": "accepted"},
-                        )
-                problems = message_problems(fields.get("messages"))
-                if problems:
-                    return 400, {"message": "The request body has errors", "details": problems}, {}
-                if key is not None:
-                    self._accepted_keys.add(key)
-                to, messages = fields.get("to"), fields["messages"]
-                unique = key or str(uuid.uuid4())
-                self._deliver("push", f"{to}:{unique}", messages, arrived, to=to, retry_key=key)
-                return _sent(messages)
+                return self._push(fields, call.retry_key, arrived)
             if kind == "content":
                 message_id = path.split("/")[4]
                 if message_id not in self.contents:
                     return 404, {"message": "Not found"}, {}
                 data, ctype = self.contents[message_id]
                 return 200, data, {"Content-Type": ctype}
-            if kind == "richmenu":
-                rich_menu_id = f"richmenu-{uuid.uuid4().hex}"
-                self.rich_menus[rich_menu_id] = {"definition": body, "image": None}
-                return 200, {"richMenuId": rich_menu_id}, {}
-            if kind == "richmenu_content":
-                rich_menu_id = path.split("/")[4]
-                if rich_menu_id not in self.rich_menus:
-                    return 404, {"message": "Not found"}, {}
-                self.rich_menus[rich_menu_id]["image"] = (call.headers.get("content-type"), call.body)
+            if kind == "loading":
+                seconds = fields.get("loadingSeconds", 20)
+                chat_id = fields.get("chatId")
+                if not isinstance(chat_id, str) or not chat_id.startswith("U"):  # 1:1 chats only
+                    return 400, {"message": "The value for the 'chatId' field is invalid"}, {}
+                if not isinstance(seconds, int) or seconds % 5 or not 5 <= seconds <= 60:
+                    return 400, {"message": "The value for the 'loadingSeconds' field is invalid"}, {}
+                return 202, {}, {}
+            if kind == "leave":
+                self.left.append(path.split("/")[4])
                 return 200, {}, {}
-            if kind == "richmenu_default":
-                rich_menu_id = path.rsplit("/", 1)[-1]
-                if rich_menu_id not in self.rich_menus:
-                    return 404, {"message": "Not found"}, {}
-                self.default_rich_menu = rich_menu_id
-                return 200, {}, {}
+            if kind == "quota":
+                if path.endswith("/consumption"):
+                    return 200, {"totalUsage": self.pushes_counted}, {}
+                limited = {"type": "limited", "value": self.quota}
+                return 200, (limited if self.quota is not None else {"type": "none"}), {}
+            if kind.startswith("richmenu"):
+                return self._rich_menu(kind, path, call, body)
         return 404, {"message": "Not found"}, {}
 
+    def _reply(self, fields: dict[str, Any], arrived: float) -> Answer:
+        token = fields.get("replyToken")
+        problems = message_problems(fields.get("messages"))
+        if problems:
+            return 400, {"message": "The request body has errors", "details": problems}, {}
+        if not token or token in self._used_tokens or token in self._stale_tokens:
+            return 400, {"message": "Invalid reply token"}, {}
+        self._used_tokens.add(token)
+        messages = fields["messages"]
+        self._deliver("reply", token, messages, arrived, reply_token=token, retry_key=None)
+        return _sent(messages)
 
-# Webhook builders ----------------------------------------------------------------------------------------
+    def _push(self, fields: dict[str, Any], key: str | None, arrived: float) -> Answer:
+        if key is not None:
+            try:
+                uuid.UUID(key)
+            except ValueError:
+                return 400, {"message": "The value for the 'X-Line-Retry-Key' header is invalid"}, {}
+            if key in self._accepted_keys:
+                return (
+                    409,
+                    {"message": "The retry key is already accepted"},
+                    {"x-line-accepted-request-id": "accepted"},
+                )
+        problems = message_problems(fields.get("messages"))
+        if problems:
+            return 400, {"message": "The request body has errors", "details": problems}, {}
+        if self.quota is not None and self.pushes_counted >= self.quota:
+            return 429, {"message": MONTHLY_LIMIT}, {}
+        if key is not None:
+            self._accepted_keys.add(key)
+        self.pushes_counted += 1
+        to, messages = fields.get("to"), fields["messages"]
+        unique = key or str(uuid.uuid4())
+        self._deliver("push", f"{to}:{unique}", messages, arrived, to=to, retry_key=key)
+        return _sent(messages)
 
-
-def text_event(
-    text: str, user_id: str = "U" + "0" * 32, *, message_id: str | None = None, **kwargs: Any
-) -> dict[str, Any]:
-    """A text message event; `kwargs` as for `event` (event_id, reply_token, redelivery, timestamp_ms)."""
-    message_id = message_id or str(uuid.uuid4().int)[:18]
-    message = {"type": "text", "id": message_id, "text": text, "quoteToken": "q" + uuid.uuid4().hex}
-    return event("message", user_id, message=message, **kwargs)
-
-
-def event(
-    kind: str,
-    user_id: str = "U" + "0" * 32,
-    *,
-    event_id: str | None = None,
-    reply_token: str | None = None,
-    redelivery: bool = False,
-    timestamp_ms: int | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Any event: `event("follow")`, `event("message", message={...})`, `event("postback", postback={...})`."""
-    body = {
-        "type": kind,
-        "mode": "active",
-        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
-        "source": {"type": "user", "userId": user_id},
-        "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
-        "deliveryContext": {"isRedelivery": redelivery},
-        **extra,
-    }
-    if kind != "unfollow":
-        body["replyToken"] = reply_token or uuid.uuid4().hex
-    return body
-
-
-def webhook_body(
-    events: list[dict[str, Any]], destination: str = "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-) -> bytes:
-    return json.dumps({"destination": destination, "events": events}, ensure_ascii=False).encode()
-
-
-def signed_headers(secret: str, body: bytes) -> dict[str, str]:
-    return {"Content-Type": "application/json", "X-Line-Signature": sign(secret, body)}
+    def _rich_menu(self, kind: str, path: str, call: Call, body: Any) -> Answer:
+        if kind == "richmenu":
+            rich_menu_id = f"richmenu-{uuid.uuid4().hex}"
+            self.rich_menus[rich_menu_id] = {"definition": body, "image": None}
+            return 200, {"richMenuId": rich_menu_id}, {}
+        if kind == "richmenu_list":
+            menus = [{"richMenuId": i, **(m["definition"] or {})} for i, m in self.rich_menus.items()]
+            return 200, {"richmenus": menus}, {}
+        rich_menu_id = path.split("/")[4] if kind == "richmenu_content" else path.rsplit("/", 1)[-1]
+        menu = self.rich_menus.get(rich_menu_id)
+        if menu is None:
+            return 404, {"message": "Not found"}, {}
+        if kind == "richmenu_default":
+            self.default_rich_menu = rich_menu_id
+            return 200, {}, {}
+        if call.method == "GET":
+            if menu["image"] is None:
+                return 404, {"message": "Not found"}, {}
+            ctype, data = menu["image"]
+            return 200, data, {"Content-Type": ctype or "image/png"}
+        if menu["image"] is not None:
+            return 400, {"message": "An image has already been uploaded to the richmenu"}, {}
+        menu["image"] = (call.headers.get("content-type"), call.body)
+        return 200, {}, {}

@@ -55,6 +55,21 @@ UNSUPPORTED_REPLY = (
 PHOTO_FAILED_REPLY = (
     "申し訳ありません。写真を受け取ることができませんでした。お手数ですが、もう一度送ってください。"
 )
+PHOTOS_NOT_ACCEPTED = (
+    "申し訳ありません。この窓口では写真を受け付けていません。場所や様子は文章でお知らせください。"
+)
+REPORT_IN_PROGRESS = "通報の入力の途中です。続けて、次の質問にお答えください(やめるときは「やめる」)。"
+MEDIA_DURING_REPORT = "動画・音声・ファイルは受け取れません。様子がわかる写真(画像)を送ってください。"
+GROUP_NOTICE = (
+    "このアカウントは、1対1のトークでご質問にお答えしています。"
+    "お手数ですが、アカウントを友だち追加して、個別のトークでお話しください。このグループからは退出します。"
+)
+
+
+def fallback_reply(contact: str = "") -> str:
+    """Sent instead of an answer LINE refused (HTTP 400): the resident is never left with silence."""
+    where = f"\nお急ぎの場合の窓口: {contact}" if contact else ""
+    return "申し訳ありません。うまくお答えできませんでした。言葉を変えてもう一度お試しください。" + where
 
 
 def rate_limited_reply(wait_s: float) -> str:
@@ -174,7 +189,7 @@ def quick_reply(items: Iterable[tuple[str, str]]) -> QuickReply | None:
     seen: set[str] = set()
     out: list[QuickReplyItem] = []
     for label, text in items:
-        text = (text or label or "").strip()
+        text = (text or "").strip() or (label or "").strip()  # a blank text sends the label, as typed
         label = clamp(label or text, MAX_LABEL)
         if not text or not label or text in seen:
             continue
@@ -248,19 +263,29 @@ def feedback_template(
 
 
 def result_messages(
-    replies: Sequence[ReplyLike], faq_id: str | None = None, link: dict[str, Any] | None = None
+    replies: Sequence[ReplyLike],
+    faq_id: str | None = None,
+    link: dict[str, Any] | None = None,
+    feedback: bool = True,
 ) -> list[dict[str, Any]]:
     """The LINE messages for one chat turn.
 
     Texts first (split and packed); the quick replies of all replies go on the last message (LINE shows
-    only that one's); an FAQ answer ends with a link button and feedback buttons.
+    only that one's); an FAQ answer ends with a link button and feedback buttons. `feedback=False` (an answer
+    given in the middle of a report form, which then asks its question again): no feedback card, since it
+    would come last and take the form's buttons, and a 「いいえ」 meant for the form would read as "not
+    helpful"; the link goes in as text and the buttons stay on the form's question.
     """
     quick = quick_reply((q.label, q.text) for r in replies for q in r.quick_replies)
     texts = [r.text for r in replies if r.text and r.text.strip()]
-    if faq_id:
+    if faq_id and feedback:
         messages = text_messages(texts)
         if len(messages) >= MAX_MESSAGES_PER_CALL:  # keep the buttons in the same call as the answer
             messages = text_messages(["\n\n".join(texts)])
         messages.append(feedback_template(faq_id, link, quick))
         return messages
+    uri = _safe_uri((link or {}).get("url")) if faq_id else None
+    if uri and texts:
+        label = str((link or {}).get("label") or LINK_LABEL)
+        texts[0] = f"{texts[0]}\n{label}: {uri}"
     return text_messages(texts, quick)

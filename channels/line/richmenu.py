@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from channels.line.client import LineClient
+from channels.line.client import LineClient, LineUnavailable
 
 DEFINITION = Path(__file__).with_name("richmenu.json")
 FONT_CANDIDATES = (
@@ -104,6 +104,27 @@ def render_image(definition: dict[str, Any], font_path: str | None = None) -> tu
     return data, "image/png"
 
 
+def _fingerprint(menu: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two menus the same menu: name, size, chat bar text, and each area's place and action."""
+    areas = tuple(
+        (
+            tuple(sorted((area.get("bounds") or {}).items())),
+            tuple(sorted((k, str(v)) for k, v in (area.get("action") or {}).items())),
+        )
+        for area in menu.get("areas") or []
+    )
+    return menu.get("name"), tuple(sorted((menu.get("size") or {}).items())), menu.get("chatBarText"), areas
+
+
+async def find_existing(line_client: LineClient, definition: dict[str, Any]) -> str | None:
+    """The id of a menu already on the channel with this definition, if any."""
+    wanted = _fingerprint(definition)
+    for menu in await line_client.list_rich_menus():
+        if _fingerprint(menu) == wanted and menu.get("richMenuId"):
+            return str(menu["richMenuId"])
+    return None
+
+
 async def upload(
     line_client: LineClient,
     definition: dict[str, Any],
@@ -111,10 +132,25 @@ async def upload(
     content_type: str,
     make_default: bool = True,
 ) -> str:
-    """Create the menu, upload its image, and (by default) make it every friend's menu; returns its id."""
+    """Create the menu, upload its image, and (by default) make it every friend's menu; returns its id.
+
+    Idempotent: a menu with the same definition already on the channel (an earlier run, or a create whose
+    answer was lost) is reused and gets its image only if it has none, so running it again, or after a failure,
+    never leaves a second menu. LINE keeps a menu's first image: to change the picture, rename the menu.
+    """
     validate(definition)
-    rich_menu_id = await line_client.create_rich_menu(definition)
-    await line_client.upload_rich_menu_image(rich_menu_id, image, content_type)
+    rich_menu_id = await find_existing(line_client, definition)
+    if rich_menu_id is None:
+        try:
+            rich_menu_id = await line_client.create_rich_menu(definition)
+        except LineUnavailable as exc:
+            if not exc.outcome_unknown:
+                raise
+            rich_menu_id = await find_existing(line_client, definition)  # did the lost create land?
+            if rich_menu_id is None:
+                raise
+    if not await line_client.rich_menu_has_image(rich_menu_id):
+        await line_client.upload_rich_menu_image(rich_menu_id, image, content_type)
     if make_default:
         await line_client.set_default_rich_menu(rich_menu_id)
     return rich_menu_id

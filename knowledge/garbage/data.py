@@ -1,7 +1,11 @@
-"""Reading the 5374.jp files other than ``target.csv`` (see :mod:`knowledge.garbage.calendar`).
+"""Reading the small 5374.jp files: centres' pauses, category descriptions, remarks and aliases, and the
+shared model (``area_days.csv``: :mod:`knowledge.garbage.area_days`; ``target.csv``:
+:mod:`knowledge.garbage.items`).
 
-Every loader collects all problems with file and row and raises one
-:class:`GarbageDataError`.
+Every loader collects all problems with file and row and raises one :class:`GarbageDataError`;
+what it reads in a way the file did not say in so many words (a header variant, an ignored column, a
+repeated row, HTML made text) goes into the ``warnings`` list it is given, saying what was done and how
+to say it plainly.
 """
 
 from __future__ import annotations
@@ -11,24 +15,40 @@ from datetime import date
 from pathlib import Path
 
 from knowledge.csvdata import CityDataError, DataProblem, read_csv
-from knowledge.garbage.rules import RuleSyntaxError, Schedule, parse_schedule
+from knowledge.garbage.markup import has_markup, html_to_text
+from knowledge.garbage.rules import Schedule
 
 __all__ = [
+    "FILES",
     "Area",
     "Category",
     "GarbageDataError",
     "Suspension",
-    "load_area_days",
     "load_centers",
     "load_descriptions",
     "load_simple_pairs",
 ]
 
-AREA_COLUMN, CENTER_PREFIX = "地名", "センター"
+# Every file a 5374 data folder may hold (``area_aliases.csv`` is ours).
+FILES = (
+    "area_days.csv",
+    "area_master.csv",
+    "center.csv",
+    "target.csv",
+    "description.csv",
+    "remarks.csv",
+    "area_aliases.csv",
+)
+AREA_COLUMN = "地名"
 
 
 class GarbageDataError(CityDataError):
-    """A 5374 file is missing or has bad rows (``problems`` gives file and row of each)."""
+    """A 5374 file is missing or has bad rows (``problems`` gives file and row of each); ``warnings`` are
+    what would have been read in a way the files do not say plainly, for the clerk to fix at the same time."""
+
+    def __init__(self, problems: list[DataProblem], warnings: list[DataProblem] | None = None):
+        super().__init__(problems)
+        self.warnings = list(warnings or [])
 
 
 @dataclass(frozen=True)
@@ -60,10 +80,16 @@ class Suspension:
 
 @dataclass(frozen=True)
 class Area:
+    """One row of ``area_days.csv``. ``name`` is unique: the town as written, followed by its group
+    (``福島（大和町）``) when the same town name is in two groups; ``town`` is the name as written and
+    ``ward`` the group's name from ``area_master.csv`` ("" without one)."""
+
     name: str
     center: str
     schedules: dict[str, Schedule]
     aliases: tuple[str, ...] = ()
+    town: str = ""
+    ward: str = ""
 
 
 def _parse_md_or_date(text: str) -> tuple[int | None, int, int]:
@@ -116,67 +142,65 @@ def load_centers(path: Path) -> dict[str, list[Suspension]]:
     return centers
 
 
-def load_descriptions(path: Path) -> dict[str, Category]:
-    if not path.exists():
-        return {}
-    _, rows = read_csv(path, ["label"])
-    out: dict[str, Category] = {}
-    for row in rows:
-        label = row.get("label")
-        if not label:
-            raise GarbageDataError([DataProblem(path.name, row.number, "label が空です / empty label")])
-        out[label] = Category(
-            label, row.get("sublabel"), row.get("description"), row.get("styles"), row.get("bgcolor")
-        )
+def _text_cells(file: str, rows: list[tuple[int, str]], warnings: list[DataProblem] | None) -> dict[int, str]:
+    """The cells as plain text; one warning names the rows whose HTML was made text."""
+    out = {number: html_to_text(text) for number, text in rows}
+    changed = [number for number, text in rows if has_markup(text)]
+    if changed and warnings is not None:
+        listed = "・".join(str(n) for n in changed[:10]) + ("…" if len(changed) > 10 else "")
+        warnings.append(
+            DataProblem(
+                file, changed[0],
+                f"行{listed} の HTML（<br> など）を文字に直して読みます。改行はセルの中の改行で書けます"
+                f" / HTML in rows {listed} read as plain text",
+            )
+        )  # fmt: skip
     return out
 
 
-def load_simple_pairs(path: Path) -> dict[str, str]:
+def load_descriptions(path: Path, warnings: list[DataProblem] | None = None) -> dict[str, Category]:
+    """``description.csv`` by its 5374 column names (any case) or, as 5374 reads it, by position."""
+    if not path.exists():
+        return {}
+    file = path.name
+    header, rows = read_csv(path, [])
+    names = ["label", "sublabel", "description", "styles", "bgcolor"]
+    lower = [h.lower() for h in header]
+    if "label" in lower:
+        cols = [header[lower.index(n)] if n in lower else "" for n in names]
+    else:
+        cols = (header + [""] * len(names))[: len(names)]
+        if warnings is not None and header:
+            warnings.append(
+                DataProblem(
+                    file, 1,
+                    f"列名が label,sublabel,description,styles,bgcolor ではないため、1列目（{header[0]}）を"
+                    f"分別名として列の順に読みます / columns read by position, column 1 as label",
+                )
+            )  # fmt: skip
+    problems: list[DataProblem] = []
+    for row in rows:
+        if not row.get(cols[0]):
+            problems.append(DataProblem(file, row.number, "分別名（label）が空です / empty label"))
+    if problems:
+        raise GarbageDataError(problems)
+    texts = _text_cells(file, [(r.number, r.get(cols[2])) for r in rows if cols[2]], warnings)
+    out: dict[str, Category] = {}
+    for row in rows:
+        label = row.get(cols[0])
+        values = [row.get(c) if c else "" for c in cols]
+        out[label] = Category(label, values[1], texts.get(row.number, ""), values[3], values[4])
+    return out
+
+
+def load_simple_pairs(path: Path, warnings: list[DataProblem] | None = None) -> dict[str, str]:
     """Two-column files (``remarks.csv``, ``area_aliases.csv``); a non-numeric first row of
-    ``remarks.csv`` or a ``地名`` header is skipped."""
+    ``remarks.csv`` or a ``地名`` header is skipped. HTML in the second column is made text."""
     if not path.exists():
         return {}
     header, rows = read_csv(path, [])
-    pairs = [(header[0], header[1] if len(header) > 1 else "")] if header else []
-    pairs += [(r.get(header[0]), r.get(header[1]) if len(header) > 1 else "") for r in rows]
-    return {k: v for k, v in pairs if k and k not in ("ID", "id", AREA_COLUMN)}
-
-
-def load_area_days(
-    path: Path, centers: dict[str, list[Suspension]] | None, aliases: dict[str, str]
-) -> tuple[list[Area], list[str], list[DataProblem]]:
-    file = path.name
-    header, rows = read_csv(path, [AREA_COLUMN])
-    if len(header) < 3 or header[0] != AREA_COLUMN or not header[1].startswith(CENTER_PREFIX):
-        raise GarbageDataError([DataProblem(file, 1, "先頭の列は 地名,センター,<分別…> です")])
-    categories = header[2:]
-    if len(set(categories)) != len(categories) or any(not c for c in categories):
-        raise GarbageDataError([DataProblem(file, 1, "分別の列名が空か重複しています")])
-    problems: list[DataProblem] = []
-    areas: list[Area] = []
-    seen: set[str] = set()
-    for row in rows:
-        name, center = row.get(AREA_COLUMN), row.get(header[1])
-        if "__extra__" in row.values:
-            problems.append(DataProblem(file, row.number, "列が多すぎます / too many cells"))
-            continue
-        if not name:
-            problems.append(DataProblem(file, row.number, "地名が空です / empty area name"))
-            continue
-        if name in seen:
-            problems.append(DataProblem(file, row.number, f"{name}: 地名が重複しています"))
-            continue
-        seen.add(name)
-        if center and centers is not None and center not in centers:
-            problems.append(
-                DataProblem(file, row.number, f"{name}: センター {center!r} が center.csv にありません")
-            )
-        schedules: dict[str, Schedule] = {}
-        for cat in categories:
-            try:
-                schedules[cat] = parse_schedule(row.get(cat))
-            except RuleSyntaxError as exc:
-                problems.append(DataProblem(file, row.number, f"{name} / {cat}: {exc}"))
-        alias_text = aliases.get(name, "")
-        areas.append(Area(name, center, schedules, tuple(alias_text.split())))
-    return areas, categories, problems
+    pairs = [(1, header[0], header[1] if len(header) > 1 else "")] if header else []
+    pairs += [(r.number, r.get(header[0]), r.get(header[1]) if len(header) > 1 else "") for r in rows]
+    kept = [(n, k, v) for n, k, v in pairs if k and k not in ("ID", "id", AREA_COLUMN)]
+    texts = _text_cells(path.name, [(n, v) for n, _, v in kept], warnings)
+    return {k: texts[n] for n, k, _ in kept}

@@ -14,7 +14,11 @@ One cell of ``area_days.csv`` says when one category is collected in one area:
 Tokens combine freely in one cell. The month list after ``:`` limits the recurring tokens
 (weekly, nth weekday, every other week); explicit dates always stand, so
 ``水3 20270217:4 5 6 7 8 9 10 11`` means "3rd Wednesday April–November, plus 17 Feb".
-An empty cell means "never collected".
+Some cities write several such groups in one cell (茅ヶ崎市): ``水1:6 7 11 水2:4 5 8`` is "1st
+Wednesday in June, July and November; 2nd Wednesday in April, May and August" — a token that is not
+a month number ends the month list and starts the next group. ``月・木`` and ``月、木`` read as
+``月 木``, ``第4水`` and ``水曜日`` as ``水4`` and ``水`` (京都市). An empty cell (or ``なし``, ``収集なし``,
+``-``) means "never collected".
 This module knows only the rule itself; holidays and centre suspensions are applied by
 :class:`knowledge.garbage.calendar.GarbageCalendar`.
 """
@@ -24,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 __all__ = ["WEEKDAY_CHARS", "RuleSyntaxError", "Schedule", "days_between", "parse_schedule"]
@@ -32,10 +36,16 @@ __all__ = ["WEEKDAY_CHARS", "RuleSyntaxError", "Schedule", "days_between", "pars
 WEEKDAY_CHARS = "月火水木金土日"  # index == date.weekday()
 
 _WEEKLY = re.compile(r"^([月火水木金土日])$")
-_NTH = re.compile(r"^([月火水木金土日])([1-5])$")
+_NTH = re.compile(r"^([月火水木金土日])(\d)$")
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _BIWEEKLY = re.compile(r"^隔([月火水木金土日])(\d{4})(\d{2})(\d{2})$")
 _REMARK = re.compile(r"^\*(\d{1,9})$")  # a longer number is no remark id (and int() would refuse it)
+_MONTH = re.compile(r"^\d{1,2}$")
+_LIST_SEPARATORS = re.compile(r"[・、,，]")
+_NONE = {"なし", "収集なし", "収集しません", "収集していません", "-", "ー", "―", "×"}  # "never collected"
+# written out in Japanese (京都市): 第4水 / 第4水曜日 -> 水4, 水曜 / 水曜日 -> 水
+_WRITTEN_NTH = re.compile(r"第(\d)([月火水木金土日])(?:曜日?)?")
+_WRITTEN_DAY = re.compile(r"(?<![\d第])([月火水木金土日])曜日?")
 
 
 class RuleSyntaxError(ValueError):
@@ -44,7 +54,11 @@ class RuleSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Schedule:
-    """When one category is collected, independent of holidays and suspensions."""
+    """When one category is collected, independent of holidays and suspensions.
+
+    A cell with several month-limited groups (``水1:6 7 水2:4 5``) is the union of its ``groups``; the
+    token fields of such a schedule stay empty.
+    """
 
     raw: str
     weekdays: frozenset[int] = frozenset()
@@ -53,20 +67,26 @@ class Schedule:
     biweekly_anchors: tuple[date, ...] = ()
     months: frozenset[int] | None = None
     remarks: tuple[int, ...] = ()
+    groups: tuple[Schedule, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.weekdays or self.nth_weekdays or self.dates or self.biweekly_anchors)
+        own = self.weekdays or self.nth_weekdays or self.dates or self.biweekly_anchors
+        return not own and all(g.is_empty for g in self.groups)
 
     def in_months(self, day: date) -> bool:
+        if self.groups:
+            return any(g.in_months(day) for g in self.groups)
         return self.months is None or day.month in self.months
 
     def is_explicit(self, day: date) -> bool:
         """True when ``day`` is listed as an explicit YYYYMMDD date (month limits do not apply)."""
-        return day in self.dates
+        return day in self.dates or any(g.is_explicit(day) for g in self.groups)
 
     def is_recurring(self, day: date) -> bool:
         """True when a weekly / nth-weekday / every-other-week token hits ``day``."""
+        if self.groups:
+            return any(g.is_recurring(day) for g in self.groups)
         if not self.in_months(day):
             return False
         wd = day.weekday()
@@ -82,6 +102,8 @@ class Schedule:
 
     def describe(self) -> str:
         """Short Japanese wording, e.g. ``毎週月・木曜日``, ``第2・第4水曜日（4・6月）``."""
+        if self.groups:
+            return "、".join(g.describe() for g in self.groups if not g.is_empty) or "収集なし"
         parts: list[str] = []
         if self.weekdays:
             parts.append("毎週" + "・".join(WEEKDAY_CHARS[d] for d in sorted(self.weekdays)) + "曜日")
@@ -114,62 +136,87 @@ def _parse_date(y: str, m: str, d: str, token: str) -> date:
     try:
         return date(int(y), int(m), int(d))
     except ValueError as exc:
-        raise RuleSyntaxError(f"日付として正しくありません / not a valid date: {token!r}") from exc
+        raise RuleSyntaxError(
+            f"{int(y)}年{int(m)}月{int(d)}日という日はありません。年月日を YYYYMMDD（例 20260415）で書いてください"
+            f" / not a valid date: {token!r}"
+        ) from exc
 
 
 def parse_schedule(cell: str) -> Schedule:
-    """Parse one ``area_days.csv`` cell; raises :class:`RuleSyntaxError` with the bad token."""
+    """Parse one ``area_days.csv`` cell; raises :class:`RuleSyntaxError` with the bad token and the fix."""
     raw = cell
     text = unicodedata.normalize("NFKC", cell or "").strip()
+    text = _LIST_SEPARATORS.sub(" ", text)
+    if text in _NONE:  # 京都市: 「収集なし」
+        text = ""
+    text = _WRITTEN_DAY.sub(r"\1", _WRITTEN_NTH.sub(r"\2\1", text))
     tokens = text.replace(":", " : ").split()  # so a remark may touch the colon: 月 *1:4 5
-    remarks = []
-    kept = []
-    for token in tokens:
-        m = _REMARK.match(token)
-        if m:
-            remarks.append(int(m.group(1)))
-        else:
-            kept.append(token)
-    text = " ".join(kept)
-    months: frozenset[int] | None = None
-    if ":" in text:
-        rule_part, _, month_part = text.partition(":")
-        if ":" in month_part:
-            raise RuleSyntaxError(f"コロンは1つまでです / only one ':' allowed: {raw!r}")
-        month_tokens = month_part.split()
-        if not month_tokens:
-            raise RuleSyntaxError(f"コロンの後に月がありません / no months after ':': {raw!r}")
-        try:
-            month_values = [int(t) for t in month_tokens]
-        except ValueError as exc:
-            raise RuleSyntaxError(f"月は数字で書いてください / months must be numbers: {raw!r}") from exc
-        if any(not 1 <= m <= 12 for m in month_values):
-            raise RuleSyntaxError(f"月は1〜12です / months are 1-12: {raw!r}")
-        months = frozenset(month_values)
-        text = rule_part
+    remarks = tuple(int(m.group(1)) for t in tokens if (m := _REMARK.match(t)))
+    groups = _month_groups([t for t in tokens if not _REMARK.match(t)], raw)
+    by_months: dict[frozenset[int] | None, list[str]] = {}
+    for days, months in groups:  # the same month list twice is one group (水1:6 7 水3:6 7)
+        by_months.setdefault(months, []).extend(days)
+    parsed = [_parse_group(days, months, raw) for months, days in by_months.items()]
+    if len(parsed) == 1:
+        return replace(parsed[0], raw=raw, remarks=remarks)
+    return Schedule(raw=raw, remarks=remarks, groups=tuple(parsed))
+
+
+def _month_groups(tokens: list[str], raw: str) -> list[tuple[list[str], frozenset[int] | None]]:
+    """``[水1, :, 6, 7, 水2, :, 4]`` -> ``[([水1], {6, 7}), ([水2], {4})]``; a group without ``:`` has no limit."""
+    groups: list[tuple[list[str], frozenset[int] | None]] = []
+    days: list[str] = []
+    months: list[int] | None = None
+    for token in tokens + [""]:  # "" flushes the last group
+        if months is not None and _MONTH.match(token):
+            month = int(token)
+            if not 1 <= month <= 12:
+                raise RuleSyntaxError(f"月は1〜12です / months are 1-12: {raw!r}")
+            months.append(month)
+            continue
+        if months is not None:  # the month list ends here
+            if not months:
+                raise RuleSyntaxError(
+                    f"コロンの後に月がありません。「水2:4 6 8」のように月を書いてください / no months after ':': {raw!r}"
+                )
+            if not days:
+                raise RuleSyntaxError(
+                    f"月の指定だけで曜日がありません。「水2:4 6 8」のようにコロンの前に曜日を書いてください "
+                    f"/ months without days: {raw!r}"
+                )
+            groups.append((days, frozenset(months)))
+            days, months = [], None
+        if token == ":":
+            months = []
+        elif token:
+            days.append(token)
+    if days or not groups:
+        groups.append((days, None))
+    return groups
+
+
+def _parse_group(tokens: list[str], months: frozenset[int] | None, raw: str) -> Schedule:
     weekdays: set[int] = set()
     nth: set[tuple[int, int]] = set()
     dates: set[date] = set()
     anchors: list[date] = []
-    for token in text.split():
+    for token in tokens:
         if m := _WEEKLY.match(token):
             weekdays.add(WEEKDAY_CHARS.index(m.group(1)))
         elif m := _NTH.match(token):
-            nth.add((WEEKDAY_CHARS.index(m.group(1)), int(m.group(2))))
+            n = int(m.group(2))
+            if not 1 <= n <= 5:
+                raise RuleSyntaxError(
+                    f"第{n}{m.group(1)}曜日はありません。第1〜第5で書いてください（{m.group(1)}1〜{m.group(1)}5）"
+                    f" / there is no {n}th weekday in a month (1-5): {token!r}"
+                )
+            nth.add((WEEKDAY_CHARS.index(m.group(1)), n))
         elif m := _DATE.match(token):
             dates.add(_parse_date(m.group(1), m.group(2), m.group(3), token))
         elif m := _BIWEEKLY.match(token):
-            anchor = _parse_date(m.group(2), m.group(3), m.group(4), token)
-            if anchor.weekday() != WEEKDAY_CHARS.index(m.group(1)):
-                raise RuleSyntaxError(
-                    f"起点日が{m.group(1)}曜日ではありません / anchor date is not a "
-                    f"{m.group(1)}曜日: {token!r}"
-                )
-            anchors.append(anchor)
+            anchors.append(_anchor(m.group(1), _parse_date(m.group(2), m.group(3), m.group(4), token), token))
         else:
             raise RuleSyntaxError(f"解釈できない書式です / unknown expression: {token!r}")
-    if months is not None and not (weekdays or nth or dates or anchors):
-        raise RuleSyntaxError(f"月の指定だけで曜日がありません / months without days: {raw!r}")
     return Schedule(
         raw=raw,
         weekdays=frozenset(weekdays),
@@ -177,7 +224,22 @@ def parse_schedule(cell: str) -> Schedule:
         dates=frozenset(dates),
         biweekly_anchors=tuple(sorted(anchors)),
         months=months,
-        remarks=tuple(remarks),
+    )
+
+
+def _anchor(weekday: str, anchor: date, token: str) -> date:
+    """The first day of an every-other-week rule, which must fall on the rule's weekday."""
+    actual = WEEKDAY_CHARS[anchor.weekday()]
+    if actual == weekday:
+        return anchor
+    wanted = WEEKDAY_CHARS.index(weekday)
+    before = anchor - timedelta(days=(anchor.weekday() - wanted) % 7)
+    after = anchor + timedelta(days=(wanted - anchor.weekday()) % 7)
+    raise RuleSyntaxError(
+        f"起点日 {anchor:%Y/%m/%d} は{actual}曜日で、{weekday}曜日ではありません。"
+        f"{weekday}曜日なら 隔{weekday}{before:%Y%m%d} か 隔{weekday}{after:%Y%m%d}、"
+        f"{actual}曜日なら 隔{actual}{anchor:%Y%m%d} と書いてください"
+        f" / the start date {anchor.isoformat()} of {token!r} is a {anchor:%A}, not the rule's weekday"
     )
 
 

@@ -4,16 +4,26 @@ turn by turn."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.report_form import ActionAskReportCategory, ActionAskReportLocation, ValidateReportForm
+from actions.report_form import (
+    ActionAskReportCategory,
+    ActionAskReportConfirm,
+    ActionAskReportDescription,
+    ActionAskReportLocation,
+    ActionAskReportPhotos,
+    ValidateReportForm,
+)
 from actions.report_parsing import decode_location
+from actions.reports import ActionSubmitReport
 from actions.runtime import Runtime
-from tests.support.report_form import DOMAIN, GPS, Form, photo, report_runtime, texts
+from bot.storage import conversations
+from tests.support.report_form import DOMAIN, GPS, SENDER, Form, photo, report_runtime, texts
 
 
 @pytest.fixture
@@ -49,15 +59,66 @@ def test_photo_gps_is_offered_and_used(rt: Runtime) -> None:
     form.slots.update(report_category="road_damage", requested_slot="report_photos")
     form.turn("[写真]", metadata={"photo_ids": [photo(settings, GPS)]})
     _, asked = form.act(ActionAskReportLocation(rt))
-    assert "写真の位置情報(35.68120, 139.76710 付近)を使いますか？" in texts(asked)
+    assert "写真を撮った場所を使いますか？" in texts(asked)  # Tokyo: outside the city's areas
     assert [b["payload"] for b in asked[0]["buttons"]] == ["はい", "いいえ"]
     form.turn("いいえ", {"report_location": "いいえ"})
     assert form.slots["report_location"] is None
     _, asked = form.act(ActionAskReportLocation(rt), "いいえ")
-    assert "写真の位置情報" not in texts(asked) and "では、場所を教えてください" in texts(asked)
-    form.turn("はい", {"report_location": "はい"})
+    assert "写真を撮った場所" not in texts(asked) and "では、場所を教えてください" in texts(asked)
+    _, said = form.turn("はい", {"report_location": "はい"})
     lat, lon, address = decode_location(form.slots["report_location"])
-    assert (lat, lon, address) == (pytest.approx(GPS[0]), pytest.approx(GPS[1]), "写真の位置情報")
+    assert (lat, lon, address) == (pytest.approx(GPS[0]), pytest.approx(GPS[1]), "写真を撮った場所")
+    assert said == ["写真を撮った場所ですね。ありがとうございます。"]
+
+
+def test_the_photos_place_is_named_from_the_citys_areas_not_coordinates(rt: Runtime) -> None:
+    """Issue 17, item 18: 「写真の位置情報(39.70200, 140.10100 付近)を使いますか？」 meant little."""
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", requested_slot="report_photos")
+    form.turn("[写真]", metadata={"photo_ids": [photo(rt.settings, (39.7020, 140.1010))]})
+    _, asked = form.act(ActionAskReportLocation(rt))
+    assert texts(asked).startswith("写真を撮った場所(中央地区付近)を使いますか？")
+    assert not re.search(r"\d{2,3}\.\d{3}", texts(asked))
+    form.turn("はい", {"report_location": "はい"})
+    assert decode_location(form.slots["report_location"])[2] == "写真を撮った場所(中央地区付近)"
+    form.slots.update(report_description="穴", requested_slot="report_confirm")
+    _, asked = form.act(ActionAskReportConfirm(rt))
+    assert "場所: 写真を撮った場所(中央地区付近)(地図の位置つき)" in texts(asked)
+    assert not re.search(r"\d{2,3}\.\d{3}", texts(asked))
+
+
+def test_a_shared_location_is_acknowledged_before_the_next_question(rt: Runtime) -> None:
+    """Issue 17, item 19: 「○○付近ですね」 before the description is asked for."""
+    form = Form(rt)
+    form.slots.update(report_category="road_damage", report_photos="skip", requested_slot="report_location")
+    place = {"lat": 39.702, "lon": 140.101, "address": "日本、〒010-0001 秋田県秋田市中通2丁目"}
+    _, said = form.turn("[位置情報]", {"report_location": "[位置情報]"}, metadata={"location": place})
+    assert said == ["秋田県秋田市中通2丁目付近ですね。ありがとうございます。"]
+    bare = Form(rt)
+    bare.slots.update(report_category="road_damage", requested_slot="report_photos")
+    _, said = bare.turn("[位置情報]", metadata={"location": {"lat": 39.702, "lon": 140.101, "address": ""}})
+    assert said == ["中央地区付近ですね。ありがとうございます。"]  # no address: the city's area
+
+
+def test_every_question_is_recorded_as_the_open_one_until_the_form_ends(rt: Runtime) -> None:
+    """What the LINE channel repeats when a sticker or a video comes instead of an answer (items 15, 17)."""
+    form = Form(rt)
+    for action in (ActionAskReportCategory, ActionAskReportPhotos, ActionAskReportLocation):
+        _, asked = form.act(action(rt))
+        with rt.factory() as session:
+            question = conversations.report_question(session, SENDER)
+        assert question is not None and question["text"] == asked[0]["text"]
+        assert question["buttons"] == (asked[0].get("buttons") or [])
+    _, asked = form.act(ActionAskReportDescription(rt))
+    with rt.factory() as session:
+        assert conversations.report_question(session, SENDER) == {"text": asked[0]["text"], "buttons": []}
+    form.turn("キャンセル")
+    with rt.factory() as session:
+        assert conversations.report_question(session, SENDER) is None
+    form.act(ActionAskReportPhotos(rt))
+    form.act(ActionSubmitReport(rt), "はい")  # the form ended (here: without a confirmed report)
+    with rt.factory() as session:
+        assert conversations.report_question(session, SENDER) is None
 
 
 def test_someone_elses_photo_is_ignored(rt: Runtime) -> None:

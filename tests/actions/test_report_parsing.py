@@ -14,8 +14,12 @@ from actions.report_parsing import (
     location_from_metadata,
     own_photos,
     photo_gps,
+    place_near,
+    short_address,
     urgent_hazard,
 )
+from knowledge.snowplow import load_areas
+from tests.support.citydata import DEMO_DIR
 from tests.support.report_form import GPS, SENDER, photo, report_runtime
 
 
@@ -26,8 +30,22 @@ def test_locations_round_trip_and_describe_themselves() -> None:
     assert decode_location("駅前のローソン") == (None, None, "駅前のローソン")
     assert decode_location(SKIP) == (None, None, "")
     assert decode_location("95.0,10.0") == (None, None, "95.0,10.0")  # not a place on Earth: kept as text
-    assert describe_location("35.100000,139.200000") == "地図の位置(35.10000, 139.20000)"
     assert describe_location(None) == "(指定なし)"
+
+
+def test_a_place_is_described_in_words_never_raw_coordinates() -> None:
+    """Issue 17, item 18: 「写真の位置情報(39.70200, 140.10100 付近)」 meant little to residents."""
+    assert describe_location("35.100000,139.200000") == "地図で送っていただいた場所"
+    assert describe_location("35.100000,139.200000 中央町3丁目") == "中央町3丁目(地図の位置つき)"
+    assert short_address("日本、〒010-0001 秋田県秋田市中通2丁目") == "秋田県秋田市中通2丁目"
+
+
+def test_a_point_is_named_offline_from_the_citys_own_areas() -> None:
+    areas = load_areas(DEMO_DIR / "snowplow_areas.csv")
+    assert place_near(areas, 39.7020, 140.1010) == "中央地区"  # inside its polygon
+    assert place_near(areas, 39.7065, 140.1075) == "駅前地区"  # inside its circle
+    assert place_near(areas, 39.7050, 140.0900) == "中央地区"  # outside every area, near its centre
+    assert place_near(areas, 35.6812, 139.7671) is None  # Tokyo: not this city
 
 
 @pytest.mark.parametrize(

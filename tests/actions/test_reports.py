@@ -23,6 +23,7 @@ from bot.storage.reports import Report
 from knowledge.clock import CityClock
 from knowledge.kb import FaqEntry
 from tests.support.citydata import sure_of
+from tests.support.reports import FakeNotifier
 from tests.support.report_form import SENDER, Form, metas, photo, report_runtime, texts
 
 
@@ -119,7 +120,7 @@ def test_status_query_lists_own_cases_with_latest_note(rt: Runtime) -> None:
     change_status(factory, rid, "対応予定", actor="tanaka", note="6月10日に補修します")
     _, said = Form(rt).act(ActionReportStatus(rt), "私の通報はどうなった?")
     out = texts(said)
-    assert case in out and "状況: 対応予定" in out and "お知らせ: 6月10日に補修します" in out
+    assert case in out and "状況: 対応することが決まりました" in out and "お知らせ: 6月10日に補修します" in out
     _, said = Form(rt).act(ActionReportStatus(rt), f"{case}の状況")
     assert case in texts(said) and metas(said)[0]["report_id"] == case
     _, said = Form(rt, sender="line-someone-else").act(ActionReportStatus(rt), "私の通報はどうなった?")
@@ -229,3 +230,27 @@ def test_a_status_question_without_reports_or_number_asks_the_faq_first(rt: Runt
     nothing = replace(rt, searcher=sure_of(entry, "unknown"))
     _, said = Form(nothing).act(ActionReportStatus(nothing), "私の通報はどうなった?")
     assert "これまでのご通報は見つかりませんでした" in texts(said)
+
+
+def test_the_push_and_the_status_reply_use_the_same_words(rt: Runtime) -> None:
+    """Issue 17, item 19: 対応予定 in the reply vs 「対応することが決まりました」 in the push."""
+    form = Form(rt)
+    form.slots.update(
+        report_category="road_damage",
+        report_photos="skip",
+        report_location="中央町",
+        report_description="穴",
+        report_confirm="yes",
+    )
+    _, said = form.act(ActionSubmitReport(rt), "はい")
+    case = metas(said)[0]["report_id"]
+    with rt.factory() as session:
+        rid = repo.get_by_case_number(session, case).id
+    for status in ("確認中", "対応予定", "対応済み"):
+        notifier = FakeNotifier()
+        change_status(rt.factory, rid, status, actor="tanaka", notifier=notifier)
+        [(_, [pushed], _)] = notifier.calls
+        _, said = Form(rt).act(ActionReportStatus(rt), "私の通報はどうなった?")
+        [line] = [x for x in texts(said).splitlines() if "状況:" in x]
+        words = line.split("状況:", 1)[1].strip()
+        assert words != status and f"について、{words}。" in pushed

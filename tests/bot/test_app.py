@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bot.app import FEATURES, create_app
 from bot.services import Services, services_of
@@ -56,3 +60,59 @@ def test_start_up_and_shut_down_run_every_hook(settings: Settings) -> None:
     with TestClient(app):
         assert ran == ["start"]
     assert ran == ["start", "stop"]
+
+
+# --- safe defaults (issue 17, item 8) ---------------------------------------------------------------------
+
+
+def _cookies(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return response.headers.get_list("set-cookie")
+
+
+def test_console_cookies_are_secure_over_https_whatever_the_env(admin_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.admin import login
+
+    plain = TestClient(admin_app).get("/admin/login")
+    assert _cookies(plain) and not [c for c in _cookies(plain) if "secure" in c.lower()]
+    https = TestClient(admin_app, base_url="https://testserver")
+    assert all("secure" in c.lower() for c in _cookies(https.get("/admin/login")))
+    signed_in = login(https, "viewer")
+    assert signed_in.status_code == 303  # type: ignore[attr-defined]
+    session = [c for c in _cookies(signed_in) if c.startswith("madoguchi_admin=")]
+    assert session and "secure" in session[0].lower()
+
+
+@pytest.fixture
+def production(settings: Settings) -> Settings:
+    return settings.model_copy(update={"env": "production", "secret_key": SecretStr("p" * 40)})
+
+
+def test_production_hides_the_api_docs_and_sends_hsts_and_secure_cookies(production: Settings) -> None:
+    with TestClient(create_app(production)) as client:  # plain http: the proxy in front speaks https
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 404, path
+        health = client.get("/healthz")
+        assert health.headers["strict-transport-security"].startswith("max-age=")
+        assert health.headers["x-content-type-options"] == "nosniff"
+        assert all("secure" in c.lower() for c in _cookies(client.get("/admin/login")))
+
+
+def test_development_keeps_the_docs_and_sends_hsts_only_over_https(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert client.get("/openapi.json").status_code == 200 and client.get("/docs").status_code == 200
+        answer = client.post("/api/v1/chat", json={})
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.headers["x-content-type-options"] == "nosniff"  # JSON is never sniffed
+        assert "strict-transport-security" not in answer.headers
+        https = TestClient(app, base_url="https://testserver").get("/widget.js")
+        assert https.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_the_placeholder_secret_is_named_in_the_log(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    development = settings.model_copy(update={"env": "development", "secret_key": SecretStr("change-me")})
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        create_app(development)
+    assert any("MADOGUCHI_SECRET_KEY" in r.getMessage() for r in caplog.records)

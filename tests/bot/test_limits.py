@@ -231,3 +231,22 @@ def test_a_streamed_body_is_cut_off_near_its_limit(
     declared = [*headers, (b"content-length", str(10**12).encode())]
     assert _stream(gateway, path, declared, start) == (413, 0)  # refused on the declared length, nothing read
     assert table_counts(gateway) == before
+
+
+def test_uploads_have_their_own_buckets_per_resident_and_per_address(settings: Settings) -> None:
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+
+    from bot.limits import UPLOAD_IP_FACTOR, check_upload_rate, upload_limits
+
+    app = create_app(settings)
+    request = Request({"type": "http", "app": app, "client": ("192.0.2.10", 1), "headers": []})
+    limits = upload_limits(request)
+    assert upload_limits(request) is limits  # one set per app
+    assert (limits.sender.per_minute, limits.ip.per_minute) == (5, 5 * UPLOAD_IP_FACTOR)
+    for _ in range(5):
+        check_upload_rate(request, "web-resident")
+    with pytest.raises(HTTPException) as refused:
+        check_upload_rate(request, "web-resident")
+    assert refused.value.status_code == 429 and "写真" in str(refused.value.detail)
+    assert int((refused.value.headers or {})["Retry-After"]) >= 1

@@ -58,3 +58,22 @@ def test_log_masking_is_installed_once_and_covers_only_our_loggers(
     ]
     uninstall_log_masking()
     assert not getattr(logging.getLogRecordFactory(), "_madoguchi_masking", False)
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("番号は1234.5678.9012です", "番号は[個人番号]です"),
+        ("1234/5678/9012", "[個人番号]"),
+        ("１２３４／５６７８／９０１２", "[個人番号]"),
+        ("携帯 090.1234.5678 まで", "携帯 [電話番号] まで"),
+        ("090/1234/5678", "[電話番号]"),
+        ("TEL.03.1234.5678", "TEL.[電話番号]"),
+        # dots and slashes that are not personal data stay
+        ("2026/04/01 と 2026.4.1", "2026/04/01 と 2026.4.1"),
+        ("192.168.0.100 と 1.5 と 3/4", "192.168.0.100 と 1.5 と 3/4"),
+    ],
+)
+def test_dots_and_slashes_between_digit_groups_are_masked(written: str, masked: str) -> None:
+    """Issue 17, item 9: numbers written with dots or slashes between the groups."""
+    assert mask_pii(written) == masked

@@ -49,3 +49,16 @@ def test_line_lease_reaches_the_inbox_worker_and_stays_under_the_reply_tokens_li
     monkeypatch.setenv("MADOGUCHI_LINE_LEASE_S", "120")  # a resumed event could no longer use its token
     with pytest.raises(ValidationError, match="line_lease_s"):
         Settings(env="test", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["x", "change-me", "s3cr3t-but-only-31-characters!!"])
+def test_production_refuses_a_short_or_placeholder_secret_without_echoing_it(secret: str) -> None:
+    """Issue 17, item 8: at least 32 characters in production; the error names the variable, not the value."""
+    with pytest.raises(ValidationError, match="MADOGUCHI_SECRET_KEY") as refused:
+        Settings(env="production", secret_key=secret, _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert "32" in str(refused.value) and secret not in str(refused.value)
+
+
+def test_production_accepts_a_32_character_secret_and_development_any() -> None:
+    assert Settings(env="production", secret_key="k" * 32, _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert Settings(env="development", secret_key="x", _env_file=None)  # type: ignore[arg-type,call-arg]

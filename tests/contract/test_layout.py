@@ -22,6 +22,7 @@ CROSS_CUTTING = {
     "scaleout",  # several gateway workers and Rasa instances
     "contract",  # docs and import rules checked against the code
     "support",  # shared fakes and fixtures, no tests
+    "data",  # real cities' published files, unchanged, each with its source and licence; no tests
 }
 
 # Never mirrored: a package's `__init__`/`__main__` is tested through its modules; Alembic revisions run in

@@ -36,6 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_line_api: FakeLine) -> 
             LINE_API_BASE_URL=fake_line_api.base_url,
             LINE_DATA_API_BASE_URL=fake_line_api.base_url,
             MADOGUCHI_SNOWPLOW_TOKEN=SNOWPLOW_TOKEN,
+            MADOGUCHI_OPEN311_API_KEY="e2e-open311-key",  # tests/e2e/test_open311_stack.py posts with it
             MADOGUCHI_CLOCK=CLOCK,
         )
     except StackError as exc:

@@ -50,6 +50,7 @@ def gateway_settings(data_dir: Path, port: int = 9, **extra: Any) -> Settings:
         "actions_port": port,
         "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
         "open311_api_key": OPEN311_KEY,
+        "open311_rate_per_minute": 100_000,  # fuzzing lists cases far faster than any client may
         "snowplow_token": SNOWPLOW_TOKEN,
     }
     values.update(extra)
@@ -68,9 +69,11 @@ def make_gateway(settings: Settings, rasa: Any | None = None) -> FastAPI:
 
 
 def seed_reports(app: FastAPI, count: int) -> list[str]:
-    """A few resident reports (through the real service), so case lists are not empty; returns case numbers."""
+    """A few resident reports (through the real service), published as if staff reviewed them, so case lists
+    are not empty; returns case numbers."""
     from bot.reports.categories import load_categories
     from bot.reports.service import ReportDraft, submit_report
+    from bot.storage import reports as repo
     from bot.storage.db import transaction
 
     table = load_categories(app.state.services.settings.report_categories_file)
@@ -84,5 +87,7 @@ def seed_reports(app: FastAPI, count: int) -> list[str]:
                 lat=35.0 + i / 100,
                 lon=139.0 + i / 100,
             )
-            numbers.append(submit_report(session, draft, table).case_number)
+            outcome = submit_report(session, draft, table)
+            repo.publish(session, outcome.report_id, actor="seed", description=draft.description)  # public
+            numbers.append(outcome.case_number)
     return numbers

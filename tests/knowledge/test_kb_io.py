@@ -34,7 +34,7 @@ def test_every_bad_row_is_reported(tmp_path: Path) -> None:
         "empty-q,,回答,c,d,https://x.jp,,,,",  # row 4 empty question
         "empty-a,質問,,c,d,https://x.jp,,,,",  # row 5 empty answer
         "bad-url,質問,回答,c,d,www.x.jp,,,,",  # row 6 bad url
-        "bad-date,質問,回答,c,d,https://x.jp,,,2024/04/01,",  # row 7 bad date
+        "bad-date,質問,回答,c,d,https://x.jp,,,2024/02/30,",  # row 7 no such day
         "Bad Id,質問,回答,c,d,https://x.jp,,,,",  # row 8 bad id
     ]
     result = read_kb_file(_write(tmp_path / "kb.csv", "\n".join(rows) + "\n", "utf-8"))
@@ -42,12 +42,22 @@ def test_every_bad_row_is_reported(tmp_path: Path) -> None:
     assert found == {(3, "id"), (4, "question"), (5, "answer"), (6, "url"), (7, "valid_from"), (8, "id")}
     assert result.entries == []  # nothing is applied while any error remains
     assert "row 3" in str(result.errors[0]) or any("row 3" in str(e) for e in result.errors)
+    for error in result.errors:  # each says what is wrong and what to do, in Japanese and in English
+        japanese, english = error.message.split(" / ", 1)
+        assert "ください" in japanese and ":" in english, error.message
 
 
 def test_unknown_and_missing_columns(tmp_path: Path) -> None:
-    text = "id,question,answer,category,url,colour\nx,q,a,c,https://x.jp,red\n"
+    text = "id,question,category,url,colour\nx,q,c,https://x.jp,red\n"
     result = read_kb_file(_write(tmp_path / "kb.csv", text, "utf-8"))
-    assert {(e.row, e.column) for e in result.errors} == {(1, "colour"), (1, "department")}
+    assert {(e.row, e.column) for e in result.errors} == {(1, "colour"), (1, "answer")}
+    [unknown] = [e for e in result.errors if e.column == "colour"]
+    assert "question(質問)" in unknown.message and "削除" in unknown.message
+
+
+def test_only_id_question_and_answer_are_required(tmp_path: Path) -> None:
+    result = read_kb_file(_write(tmp_path / "kb.csv", "id,question,answer\nQ-001,質問,回答\n", "utf-8"))
+    assert result.errors == [] and result.entries == [FaqEntry("Q-001", "質問", "回答")]
 
 
 def test_xlsx_with_date_cells(tmp_path: Path) -> None:

@@ -304,7 +304,8 @@
       return;
     }
     pendingFurigana.set(text, new Set([entry]));
-    api("/api/v1/furigana?text=" + encodeURIComponent(text.slice(0, 2000))).then(function (body) {
+    // POST, not a query string: the resident's words stay out of URLs and logs.
+    postJson("/api/v1/furigana", { text: text.slice(0, 2000) }).then(function (body) {
       const segments = body && Array.isArray(body.segments) ? body.segments.map(function (s) {
         return { text: String(s.text), reading: typeof s.reading === "string" ? s.reading : null };
       }) : [{ text: text, reading: null }];

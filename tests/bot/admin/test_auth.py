@@ -1,18 +1,15 @@
-"""Login (password, optional TOTP, lockout), logout and the staff member's own account page
-(bot/admin/auth.py)."""
+"""Login (password, TOTP, lockout), logout and the staff member's own account page (bot/admin/auth.py). The
+second factor's enrolment: test_auth_totp.py; the throttle under parallel attempts: test_auth_throttle.py."""
 
 from __future__ import annotations
-
-import time
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.admin.auth import verify_totp
 from bot.admin.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from bot.services import services_of
-from bot.storage import accounts
+from bot.storage import accounts, signin
 from bot.storage.db import transaction
 from tests.support.admin import CSRF_FIELD, PASSWORD, csrf_of, login
 
@@ -91,9 +88,9 @@ def test_brute_force_locks_the_account(admin_app) -> None:
     assert locked.status_code == 429 and "15分" in locked.text
     assert login(client, "viewer").status_code == 303  # other accounts still work
     with transaction(services_of(admin_app).factory) as session:
-        assert accounts.is_locked(session, "editor", "elsewhere")
+        assert signin.is_locked(session, "editor", "elsewhere")
         later = accounts.utcnow() + accounts.LOCK_WINDOW
-        assert not accounts.is_locked(session, "editor", "elsewhere", now=later)
+        assert not signin.is_locked(session, "editor", "elsewhere", now=later)
         actions = [a.action for a in accounts.list_audit(session, actor="editor")]
     assert "login.locked" in actions and actions.count("login.failed") == accounts.MAX_FAILURES_PER_ACCOUNT
 
@@ -112,46 +109,37 @@ def test_unknown_user_and_wrong_password_look_the_same(admin_app) -> None:
     assert "正しくありません" in a.text and "正しくありません" in b.text
 
 
-def test_verify_totp_accepts_the_current_code_with_spaces() -> None:
-    totp = pyotp.TOTP(pyotp.random_base32())
-    code = totp.now()
-    assert verify_totp(totp.secret, code) and verify_totp(totp.secret, f" {code[:3]} {code[3:]} ")
-    assert verify_totp(totp.secret, totp.at(time.time() - 30))  # the phone's clock may lag one step
-    near = {totp.at(time.time() + step) for step in range(-90, 91, 30)}
-    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in near)
-    assert not verify_totp(totp.secret, wrong)
-    assert not verify_totp(totp.secret, "")
-    assert not verify_totp(totp.secret, "12345a")
-
-
 def test_totp_second_factor(admin_app, client_for) -> None:
-    client = client_for("editor")
+    client = client_for("editor")  # a role free to choose one
     page = client.get("/admin/account").text
     secret = page.split('name="secret" value="')[1].split('"')[0]
     token = CSRF_FIELD.search(page).group(1)
-    bad = client.post("/admin/account/totp", data={"csrf_token": token, "secret": secret, "code": "000000"})
-    assert bad.status_code == 400
-    good = client.post(
-        "/admin/account/totp", data={"csrf_token": token, "secret": secret, "code": pyotp.TOTP(secret).now()}
-    )
+    on = {"csrf_token": token, "secret": secret, "current": PASSWORD}
+    bad = client.post("/admin/account/totp", data={**on, "code": "000000"})
+    assert bad.status_code == 400 and f'value="{secret}"' in bad.text  # the key just scanned is offered again
+    code = pyotp.TOTP(secret).now()
+    good = client.post("/admin/account/totp", data={**on, "code": code})
     assert good.status_code == 200 and "有効" in good.text
     fresh = TestClient(admin_app)
-    assert login(fresh, "editor").status_code == 401  # password alone is no longer enough
-    assert login(fresh, "editor", otp="123456").status_code == 401
-    assert login(fresh, "editor", otp=pyotp.TOTP(secret).now()).status_code == 303
+    assert login(fresh, "editor", otp="").status_code == 401  # password alone is no longer enough
+    assert login(fresh, "editor", otp="123456" if code != "123456" else "654321").status_code == 401
+    assert login(fresh, "editor", otp=code).status_code == 401  # the enrolment's code is spent
+    assert login(fresh, "editor").status_code == 303  # the app's next code
 
 
 def test_totp_is_turned_off_with_the_password(admin_app, client_for) -> None:
     client = client_for("viewer")
     token = csrf_of(client)
     secret = pyotp.random_base32()
-    on = {"csrf_token": token, "secret": secret, "code": pyotp.TOTP(secret).now()}
+    on = {"csrf_token": token, "secret": secret, "code": pyotp.TOTP(secret).now(), "current": PASSWORD}
     assert client.post("/admin/account/totp", data=on).status_code == 200
     wrong = client.post("/admin/account/totp/off", data={"csrf_token": token, "current": "not-my-password"})
     assert wrong.status_code == 400 and "パスワードが違います" in wrong.text
     off = client.post("/admin/account/totp/off", data={"csrf_token": token, "current": PASSWORD})
     assert off.status_code == 200 and "解除しました" in off.text
-    assert login(TestClient(admin_app), "viewer").status_code == 303  # the password alone is enough again
+    assert (
+        login(TestClient(admin_app), "viewer", otp="").status_code == 303
+    )  # the password alone is enough again
     assert _actions(admin_app, "viewer").count("account.totp_on") == 1
     assert "account.totp_off" in _actions(admin_app, "viewer")
 
@@ -171,6 +159,8 @@ def test_the_account_page_offers_a_fresh_totp_secret(client_for) -> None:
         (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "確認用のパスワードが一致しません"),
         (PASSWORD, "short", "short", "10文字以上"),
         (PASSWORD, "abababababab", "abababababab", "同じ文字の繰り返し"),
+        (PASSWORD, "password12", "password12", "よく使われているパスワード"),
+        (PASSWORD, "1234567890", "1234567890", "よく使われているパスワード"),
     ],
 )
 def test_a_refused_password_change_changes_nothing(

@@ -48,3 +48,13 @@ def test_chart_functions_render_valid_svg() -> None:
     ):
         root = ET.fromstring(str(svg))
         assert root.tag.endswith("svg")
+
+
+def test_the_dashboard_csv_runs_no_resident_formula(client_for, admin_app) -> None:
+    """Issue 17, item 1: the most frequent unanswered question is a resident's words, written as text."""
+    with transaction(services_of(admin_app).factory) as session:
+        conversations.log_unanswered(
+            session, text="-1+1 のごみ", channel="web", sender="s", reason="unknown", candidates=[]
+        )
+    text = client_for("viewer").get("/admin/dashboard/top_unanswered.csv").content.decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("'-1+1 のごみ,1,")

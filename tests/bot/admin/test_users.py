@@ -28,3 +28,17 @@ def test_users_page_creates_and_disables_accounts(admin_app, client_for) -> None
     assert login(TestClient(admin_app), "suzuki", "a-long-enough-password").status_code == 303
     admin.post("/admin/users/suzuki", data={"csrf_token": token, "action": "disable"})
     assert login(TestClient(admin_app), "suzuki", "a-long-enough-password").status_code == 401
+
+
+def test_users_page_refuses_common_passwords_and_shows_who_must_enrol(admin_app, client_for) -> None:
+    admin = client_for("admin")
+    data = {
+        "csrf_token": csrf_of(admin),
+        "username": "suzuki",
+        "role": "report_handler",
+        "password": "password12",
+    }
+    refused = admin.post("/admin/users", data=data)
+    assert refused.status_code == 400 and "よく使われているパスワード" in refused.text
+    created = admin.post("/admin/users", data={**data, "password": "yuki-kaidan-momiji-84"})
+    assert created.status_code == 200 and "2段階未設定" in created.text

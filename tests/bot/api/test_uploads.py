@@ -64,3 +64,50 @@ def test_the_photo_belongs_to_the_residents_key(app_client) -> None:  # type: ig
     )
     info = PhotoStore.from_settings(services.settings).info(response.json()["photo_id"])
     assert info is not None and info["owner"] == services.chat.resident_key("web", "widget-1") != "widget-1"
+
+
+def _upload(client, sender: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/uploads",
+        data={"sender_id": sender},
+        files={"file": ("IMG.jpg", jpeg_with_exif(), "image/jpeg")},
+    )
+
+
+def test_uploads_have_their_own_limit_per_resident_and_per_address(app_client) -> None:  # type: ignore[no-untyped-def]
+    rate = app_client.app.state.settings.upload_rate_per_minute
+    assert rate == 5  # a few a minute: a photo costs about a CPU-second to decode and megabytes to store
+    assert [_upload(app_client, "widget-1").status_code for _ in range(rate)] == [200] * rate
+    refused = _upload(app_client, "widget-1")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "写真が続けて送られた" in refused.json()["detail"] and "秒ほど待って" in refused.json()["detail"]
+    # other residents behind the same address share the address's budget: twice a resident's
+    others = [_upload(app_client, f"widget-{i}").status_code for i in range(2, 2 + rate)]
+    assert others == [200] * (rate - 1) + [429]
+
+
+def test_a_full_photo_quota_says_so_and_alerts_staff(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        data_dir=tmp_path / "var",
+        embedder="hashing",
+        env="test",
+        secret_key="test-secret-key-not-for-production",
+        rasa_port=9,
+        actions_port=9,
+        photo_quota_mb=1,
+    )
+    root = PhotoStore.from_settings(settings).root
+    root.mkdir(parents=True)
+    (root / "older.jpg").write_bytes(b"\0" * 1024 * 1024)  # the quota is used up
+    with TestClient(create_app(settings)) as client:
+        response = _upload(client, "widget-1")
+        assert response.status_code == 503
+        assert "保存容量がいっぱい" in response.json()["detail"]
+        with client.app.state.services.factory() as session:
+            assert repo.open_alert_counts(session) == {"photo_quota_full": 1}
+    assert [p.name for p in root.iterdir()] == ["older.jpg"]

@@ -63,10 +63,19 @@ def test_feedback_rejects_unknown_fields(client: TestClient) -> None:
 
 def test_furigana_segments_rebuild_the_text(client: TestClient) -> None:
     text = "住民票を<b>申し込む</b>"
-    segments = client.get("/api/v1/furigana", params={"text": text}).json()["segments"]
+    response = client.post("/api/v1/furigana", json={"text": text})
+    segments = response.json()["segments"]
     assert "".join(s["text"] for s in segments) == text
     assert {"text": "住民票", "reading": "じゅうみんひょう"} in segments
-    assert client.get("/api/v1/furigana", params={"text": "あ" * 2001}).status_code == 422
+    assert client.post("/api/v1/furigana", json={"text": "あ" * 2001}).status_code == 422
+
+
+def test_furigana_takes_the_text_in_a_body_and_is_never_cached(client: TestClient) -> None:
+    """Issue 17, item 9: a resident's words stay out of URLs (logs, history) and out of shared caches."""
+    response = client.post("/api/v1/furigana", json={"text": "市役所の電話番号"})
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert client.get("/api/v1/furigana", params={"text": "市役所"}).status_code == 405
+    assert client.post("/api/v1/furigana", json={"text": "市役所", "sender_id": "x"}).status_code == 422
 
 
 def test_widget_script_is_public_and_has_its_css_inlined(client: TestClient) -> None:
@@ -101,9 +110,9 @@ def test_cors_allows_only_configured_origins(client: TestClient) -> None:
 
 def test_helper_endpoints_have_their_own_bucket(client: TestClient) -> None:
     for _ in range(25):  # more than the chat's 20 per IP, fewer than the helpers' 50
-        assert client.get("/api/v1/furigana", params={"text": "市役所"}).status_code == 200
+        assert client.post("/api/v1/furigana", json={"text": "市役所"}).status_code == 200
     assert client.post("/api/v1/chat", json={"sender_id": SENDER, "text": "こんにちは"}).status_code == 200
     codes = {client.get("/api/v1/widget-config").status_code for _ in range(30)}
     assert codes == {200}  # config is cacheable and not limited
-    limited = [client.get("/api/v1/furigana", params={"text": "市役所"}).status_code for _ in range(30)]
+    limited = [client.post("/api/v1/furigana", json={"text": "市役所"}).status_code for _ in range(30)]
     assert limited[-1] == 429

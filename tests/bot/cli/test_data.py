@@ -79,3 +79,37 @@ def test_bad_single_files_are_refused(env: Path, command: str, text: str, row: i
     result = CliRunner().invoke(cli, ["data", command, str(path)])
     assert result.exit_code == 1 and f"行{row}" in result.output
     assert _revision(env) == 0
+
+
+REAL_CITIES = Path(__file__).resolve().parents[2] / "data" / "garbage5374"
+
+
+def test_real_cities_import_unchanged_or_are_refused_with_rows(env: Path) -> None:
+    """Published 5374 folders as they are (tests/data/garbage5374): what was read in a way the files do not say
+    plainly is said, genuine errors are refused with their rows and nothing of them is applied."""
+    imported = 0
+    for name, counts in [("saga", "314 areas, 4 categories, 270 items"), ("kyotango", "169 areas, 7 categories"),
+                         ("takamatsu", "35 areas, 5 categories, 147 items")]:  # fmt: skip
+        result = CliRunner().invoke(cli, ["data", "import-garbage", str(REAL_CITIES / name)])
+        assert result.exit_code == 0, result.output
+        imported += 1
+        assert counts in result.output and _revision(env) == imported
+    assert "列名 label は type として読みます" in result.output  # takamatsu, the last one
+    assert "target.csv 行2: 1行目と同じ見出しの行のため読み飛ばします" in result.output
+
+    result = CliRunner().invoke(cli, ["data", "import-garbage", str(REAL_CITIES / "hachioji")])
+    assert result.exit_code == 1 and "13 件の誤りがあるため取り込みませんでした" in result.output
+    assert (
+        "area_days.csv 行6: 泉町 / かん: 起点日 2015/01/14 は水曜日で、火曜日ではありません。"
+        in result.output
+    )
+    assert "1 件の注意" in result.output and "target.csv 行174" in result.output
+    assert _revision(env) == imported
+
+
+def test_area_master_is_imported_with_the_areas(env: Path) -> None:
+    result = CliRunner().invoke(cli, ["data", "import-garbage", str(REAL_CITIES / "saga")])
+    assert result.exit_code == 0, result.output
+    factory = session_factory(make_engine(f"sqlite:///{(env / 'var' / 'madoguchi.db').resolve()}"))
+    garbage = CityDataStore(factory, DEMO).get().garbage
+    assert garbage.area_candidates("福島") == ["福島（大和町）", "福島（久保田町）"]

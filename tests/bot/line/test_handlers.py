@@ -1,4 +1,5 @@
-"""One handler per LINE event kind: the dispatch table, residents only, the flood limit, what each kind answers."""
+"""One handler per LINE event kind: the dispatch table, residents only (groups are left), standby mode, the
+flood limit, the loading animation, what each kind answers."""
 
 from __future__ import annotations
 
@@ -14,17 +15,20 @@ from bot.storage import line_inbox as inbox
 from bot.storage.db import transaction
 from bot.storage.line_inbox import LineUser
 from channels.line import messages as lm
+from channels.line.client import LineClient
 from channels.line.events import from_dict
-from channels.line.fake import event, text_event
-from tests.support.line import StubRasa
+from channels.line.fake import FakeLine, event, group_source, text_event
+from tests.support.line import ACCESS_TOKEN, FAST, StubRasa
 
 SECRET = "test-secret-key-not-for-production"
 USER = "U" + "5" * 32
 
 
-def _answerer(factory, rasa: StubRasa, rate_per_minute: int = 30) -> Answerer:  # type: ignore[no-untyped-def]
+def _answerer(factory, rasa: StubRasa, rate_per_minute: int = 30, fake: FakeLine | None = None) -> Answerer:  # type: ignore[no-untyped-def]
     chat = ChatService(factory, rasa, SECRET)  # type: ignore[arg-type]
-    return Answerer(factory, chat, None, None, contact="0120-000-000", rate_per_minute=rate_per_minute)  # type: ignore[arg-type]
+    answerer = Answerer(factory, chat, None, None, contact="0120-000-000", rate_per_minute=rate_per_minute)  # type: ignore[arg-type]
+    answerer.fake = fake or FakeLine(ACCESS_TOKEN)  # type: ignore[attr-defined]
+    return answerer
 
 
 def _answer(factory, answerer: Answerer, raw: dict[str, Any]) -> tuple[Messages, list[Messages]]:  # type: ignore[no-untyped-def]
@@ -42,7 +46,14 @@ def _answer(factory, answerer: Answerer, raw: dict[str, Any]) -> tuple[Messages,
         with transaction(factory) as session:
             return fn(session)
 
-    return asyncio.run(answerer.answer(from_dict(raw), 1, save, db)), saved
+    async def go() -> Messages:
+        fake: FakeLine = answerer.fake  # type: ignore[attr-defined]
+        base = fake.base_url if fake._server else "http://127.0.0.1:9"
+        async with LineClient(ACCESS_TOKEN, base, base, FAST) as line_client:
+            answerer.line_client = line_client
+            return await answerer.answer(from_dict(raw), 1, save, db)
+
+    return asyncio.run(go()), saved
 
 
 def _texts(messages: Messages) -> list[str]:
@@ -60,6 +71,7 @@ def test_each_event_kind_has_one_handler() -> None:
         "message/text",
         "message/location",
         "message/image",
+        "unsend",
     }
 
 
@@ -76,12 +88,51 @@ def test_text_is_asked_of_rasa_under_the_resident_key(factory) -> None:  # type:
         assert inbox.push_target(session, key) == USER  # remembered for pushes
 
 
-def test_groups_and_rooms_are_not_served(factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_or_room_is_told_and_left(factory, fake_line: FakeLine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 14: everything from groups and rooms was dropped silently, `join` included."""
     rasa = StubRasa()
-    raw = text_event("みなさん", USER)
-    raw["source"] = {"type": "group", "groupId": "C" + "1" * 32, "userId": USER}
-    assert _answer(factory, _answerer(factory, rasa), raw) == ([], [])
+    answerer = _answerer(factory, rasa, fake=fake_line)
+    group = "C" + "1" * 32
+    joined = event("join", source=group_source(group), reply_token="tok-join")
+    assert _answer(factory, answerer, joined) == ([], [])
+    talk = text_event("みなさん", USER, source=group_source("R9", USER, kind="room"), reply_token="tok-room")
+    assert _answer(factory, answerer, talk) == ([], [])
+    assert _answer(factory, answerer, event("leave", source=group_source(group))) == ([], [])
+    assert fake_line.left == [group, "R9"]
+    assert fake_line.delivered_texts() == [lm.GROUP_NOTICE, lm.GROUP_NOTICE]
+    assert [d["via"] for d in fake_line.delivered] == ["reply", "reply"]  # never a push
     assert rasa.calls == []
+
+
+def test_standby_events_get_no_answer_only_bookkeeping(factory, fake_line: FakeLine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 10: with a module channel attached, LINE marks events standby; the bot answered them."""
+    rasa = StubRasa()
+    answerer = _answerer(factory, rasa, fake=fake_line)
+    assert _answer(factory, answerer, text_event("ごみの日", USER, mode="standby")) == ([], [])
+    assert _answer(factory, answerer, event("follow", USER, mode="standby")) == ([], [])
+    key = answerer.chat.resident_key("line", USER)
+    with factory() as session:
+        assert inbox.push_target(session, key) == USER  # the friendship is still recorded
+    assert _answer(factory, answerer, event("unfollow", USER, mode="standby")) == ([], [])
+    with factory() as session:
+        assert inbox.push_target(session, key) is None
+    assert rasa.calls == [] and fake_line.calls == []
+
+
+def test_the_loading_animation_shows_while_rasa_answers(factory, fake_line: FakeLine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 15: LINE's loading animation while an answer is prepared."""
+    rasa = StubRasa()
+    _answer(factory, _answerer(factory, rasa, fake=fake_line), text_event("ごみの日", USER))
+    [loading] = fake_line.calls_of("loading")
+    assert loading.json["chatId"] == USER and loading.status == 202 and rasa.calls
+
+
+def test_without_photo_storage_the_resident_is_not_asked_to_send_again(factory) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 15: "send it again" can never work when no photo storage is configured."""
+    answer, _ = _answer(
+        factory, _answerer(factory, StubRasa()), event("message", USER, message={"type": "image", "id": "9"})
+    )
+    assert _texts(answer) == [lm.PHOTOS_NOT_ACCEPTED] and lm.PHOTO_FAILED_REPLY not in _texts(answer)
 
 
 def test_follow_greets_and_unfollow_schedules_forgetting(factory) -> None:  # type: ignore[no-untyped-def]

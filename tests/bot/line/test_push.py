@@ -85,3 +85,21 @@ def test_retention_deletes_unfollowed_residents(factory, fake_line: FakeLine) ->
         assert session.get(LineUser, RESIDENT_KEY) is None
         assert session.get(LineUser, "line-keep") is not None
         assert [m.sender for m in session.query(Message).all()] == ["line-keep"]
+
+
+def test_a_used_up_allowance_defers_the_push_and_keeps_it(
+    factory, fake_line: FakeLine, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 11: status notices wait (same retry key later) instead of hammering LINE."""
+    _follow(factory)
+    settings = line_settings(tmp_path, fake_line)
+    fake_line.quota = 0
+
+    async def push(key: str) -> str:
+        return await push_to_resident(
+            factory, settings, RESIDENT_KEY, ["対応が完了しました。"], key, policy=FAST
+        )
+
+    assert anyio.run(push, "report-1-2") == "deferred"
+    assert anyio.run(push, "report-1-3") == "deferred"
+    assert [c.status for c in fake_line.calls_of("push")] == [429]  # the second did not call LINE

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.live_citydata import load_city_data
-from bot.reminders.delivery import run_reminders
+from bot.reminders.delivery import PushesPaused, run_reminders
 from bot.storage import citydata
 from bot.storage.db import transaction
 from knowledge.snowplow import Position
@@ -85,3 +85,25 @@ def test_snowplow_notice_once_per_day(factory) -> None:  # type: ignore[no-untyp
     asyncio.run(run_reminders(now.replace(hour=8), factory=factory, data=data, pusher=pusher))
     assert [ref for ref, _, _ in pusher.pushes] == ["ref-a"]
     assert "5時20分ごろ" in pusher.pushes[0][1][0]["text"]
+
+
+class PausedPusher(FakePusher):
+    async def push(self, sender_ref: str, messages: list[dict[str, Any]], retry_key: str) -> None:
+        raise PushesPaused("the monthly message allowance is used up")
+
+
+def test_paused_pushes_stop_the_run_and_keep_the_deliveries_pending(factory) -> None:  # type: ignore[no-untyped-def]
+    data = load_city_data(DEMO, {})
+    subscribe_all(factory, [("a", "garbage", "中央地区"), ("d", "garbage", "中央地区")])
+    paused = asyncio.run(
+        run_reminders(datetime(2026, 9, 16, 18, 0), factory=factory, data=data, pusher=PausedPusher())
+    )
+    assert paused.paused and paused.sent == [] and paused.failed == []
+    with factory() as session:
+        rows = session.query(citydata.ReminderDelivery).all()
+    assert [(r.status, r.attempts) for r in rows] == [("pending", 0)]  # the run stopped at the first
+    pusher = FakePusher()
+    resumed = asyncio.run(
+        run_reminders(datetime(2026, 9, 16, 18, 5), factory=factory, data=data, pusher=pusher)
+    )
+    assert len(resumed.sent) == 2 and not resumed.paused

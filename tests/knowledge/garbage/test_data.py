@@ -1,5 +1,5 @@
-"""Reading the 5374.jp files besides ``target.csv``: areas, centres' pauses, descriptions, remarks and aliases,
-with every bad row reported by file and row."""
+"""Reading the small 5374.jp files: centres' pauses, descriptions (HTML made text), remarks and aliases, with every
+bad row reported by file and row. ``area_days.csv``: test_area_days.py."""
 
 from __future__ import annotations
 
@@ -8,88 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.csvdata import CityDataError
+from knowledge.csvdata import CityDataError, DataProblem
 from knowledge.garbage.data import (
     Category,
     GarbageDataError,
     Suspension,
-    load_area_days,
     load_centers,
     load_descriptions,
     load_simple_pairs,
 )
-from tests.support.garbage_files import AREA_DAYS, CENTER, write_dir
+from tests.support.garbage_files import CENTER, write_dir
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-# ------------------------------------------------------------------ area_days.csv
-
-
-def test_areas_with_their_centre_schedules_and_aliases(tmp_path: Path) -> None:
-    d = write_dir(tmp_path)
-    areas, categories, problems = load_area_days(
-        d / "area_days.csv", load_centers(d / "center.csv"), {"東部A": "とうぶえー 本町"}
-    )
-    assert problems == []
-    assert categories == ["燃やすごみ", "燃やさないごみ", "資源", "びん", "粗大ごみ"]
-    assert [(a.name, a.center) for a in areas] == [
-        ("東部A", "東部管理センター"), ("東部B", "東部管理センター"), ("西部A", "西部管理センター"),
-    ]  # fmt: skip
-    assert areas[0].aliases == ("とうぶえー", "本町")
-    assert areas[1].aliases == ()
-    assert areas[0].schedules["燃やすごみ"].matches(date(2026, 6, 1))  # a Monday
-    assert areas[1].schedules["燃やすごみ"].remarks  # the *1 mark
-
-
-def test_bad_rows_are_reported_with_file_and_row(tmp_path: Path) -> None:
-    rows = AREA_DAYS + "北部,東部管理センター,月 火x,水2,,,\n南部,無いセンター,月,,,,\n"
-    d = write_dir(tmp_path, area_days_csv=rows)
-    _, _, problems = load_area_days(d / "area_days.csv", load_centers(d / "center.csv"), {})
-    assert [(p.file, p.row) for p in problems] == [("area_days.csv", 5), ("area_days.csv", 6)]
-    assert "火x" in problems[0].message
-    assert "無いセンター" in problems[1].message
-    assert "area_days.csv 行5" in str(GarbageDataError(problems))
-
-
-def test_unknown_centres_are_not_blamed_when_center_csv_is_unusable(tmp_path: Path) -> None:
-    rows = AREA_DAYS + "南部,無いセンター,月,,,,\n"
-    _, _, problems = load_area_days(write(tmp_path, "area_days.csv", rows), None, {})
-    assert problems == []
-
-
-def test_empty_duplicate_and_overlong_rows(tmp_path: Path) -> None:
-    rows = (
-        AREA_DAYS
-        + ",東部管理センター,月,,,,\n東部A,東部管理センター,月,,,,\n北部,東部管理センター,月,,,,,月\n"
-    )
-    areas, _, problems = load_area_days(write(tmp_path, "area_days.csv", rows), None, {})
-    assert [a.name for a in areas] == ["東部A", "東部B", "西部A"]
-    assert [(p.row, p.message) for p in problems] == [
-        (5, "地名が空です / empty area name"),
-        (6, "東部A: 地名が重複しています"),
-        (7, "列が多すぎます / too many cells"),
-    ]
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        "地名,センター",
-        "名前,センター,燃やすごみ",
-        "地名,収集所,燃やすごみ",
-        "地名,センター,資源,資源",
-        "地名,センター,,資源",
-    ],
-)
-def test_a_bad_header_is_refused(tmp_path: Path, header: str) -> None:
-    with pytest.raises(CityDataError) as info:  # GarbageDataError, or CityDataError when 地名 is missing
-        load_area_days(write(tmp_path, "area_days.csv", header + "\n"), None, {})
-    assert [(p.file, p.row) for p in info.value.problems] == [("area_days.csv", 1)]
 
 
 # ------------------------------------------------------------------ center.csv
@@ -195,3 +129,34 @@ def test_aliases_and_a_missing_file(tmp_path: Path) -> None:
     path = write(tmp_path, "area_aliases.csv", "地名,別名\n桜ケ丘地区,さくらがおか 桜ヶ丘\n")
     assert load_simple_pairs(path) == {"桜ケ丘地区": "さくらがおか 桜ヶ丘"}
     assert load_simple_pairs(tmp_path / "missing.csv") == {}
+
+
+def test_html_in_descriptions_and_remarks_is_made_text_with_one_warning_per_file(tmp_path: Path) -> None:
+    text = (
+        "label,sublabel,description,styles,bgcolor\n"
+        "燃えるごみ,,・指定袋に入れてください。<br />・生ごみは水を切りましょう。,,\n"
+        '資源,,<strong>月2回</strong>です。申込は<a href="https://example.jp/shigen">こちら</a>,,\n'
+        "粗大ごみ,,申込制です。,,\n"
+    )
+    warnings: list[DataProblem] = []
+    found = load_descriptions(write(tmp_path, "description.csv", text), warnings)
+    assert found["燃えるごみ"].description == "・指定袋に入れてください。\n・生ごみは水を切りましょう。"
+    assert found["資源"].description == "月2回です。申込はこちら（https://example.jp/shigen）"
+    assert found["粗大ごみ"].description == "申込制です。"
+    assert [(w.file, w.row) for w in warnings] == [("description.csv", 2)]
+    assert "行2・3" in warnings[0].message and "HTML" in warnings[0].message
+    remarks = write(tmp_path, "remarks.csv", "ID,注意事項\n1,年末は<BR>休みます\n")
+    assert load_simple_pairs(remarks, warnings) == {"1": "年末は\n休みます"}
+    assert warnings[-1].file == "remarks.csv"
+
+
+def test_description_columns_by_any_case_or_by_position(tmp_path: Path) -> None:
+    """京丹後市 writes ``Bgcolor``; 5374 itself reads the columns by position."""
+    cased = write(
+        tmp_path, "description.csv", "label,sublabel,description,styles,Bgcolor\n可燃ごみ,,,,#ea3b13\n"
+    )
+    assert load_descriptions(cased)["可燃ごみ"].bgcolor == "#ea3b13"
+    warnings: list[DataProblem] = []
+    other = write(tmp_path, "description.csv", "分別,小見出し,説明\n可燃ごみ,,週2回\n")
+    assert load_descriptions(other, warnings)["可燃ごみ"].description == "週2回"
+    assert [w.row for w in warnings] == [1] and "列の順" in warnings[0].message
