@@ -21,13 +21,16 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import select
 
 from bench.chatload import TURNS_PER_CONVERSATION, questions
 from bench.report import rss_line
 from bench.stats import percentiles, tree_rss_mb
 from bench.webhook import TOKEN, event_of, line_env, sign, text_event
-from bot.run.devstack import start_stack
-from bot.settings import REPO_ROOT
+from bot.run.devstack import StackProcess, start_stack
+from bot.settings import REPO_ROOT, load_settings
+from bot.storage.db import make_engine, session_factory
+from bot.storage.reports import Report
 from channels.line.fake import FakeLine
 
 OUT = REPO_ROOT / "var" / "bench"
@@ -161,17 +164,21 @@ async def drive(
     return soak, samples
 
 
-def check_reports(url: str, case_numbers: list[str]) -> int:
-    """How many reports that got a case number cannot be read back."""
-    missing = 0
-    with httpx.Client(timeout=30) as client:
-        for start in range(0, len(case_numbers), 50):
-            wanted = case_numbers[start : start + 50]
-            found = client.get(
-                f"{url}/open311/v2/requests.json", params={"service_request_id": ",".join(wanted)}
-            ).json()
-            missing += len(set(wanted) - {r["service_request_id"] for r in found})
-    return missing
+def check_reports(stack: StackProcess, case_numbers: list[str]) -> int:
+    """How many reports that got a case number are not in the stack's database (Open311 shows only the cases
+    staff published, so it cannot tell)."""
+    settings = load_settings(
+        data_dir=stack.data_dir, database_url=stack.env.get("MADOGUCHI_DATABASE_URL", ""), _env_file=None
+    )
+    engine = make_engine(settings.db_url)
+    try:
+        with session_factory(engine)() as session:
+            stored = set(
+                session.scalars(select(Report.case_number).where(Report.case_number.in_(case_numbers)))
+            )
+    finally:
+        engine.dispose()
+    return len(set(case_numbers) - stored)
 
 
 def main() -> int:
@@ -215,7 +222,7 @@ def main() -> int:
             event_id = event_of(d.key, by_token)
             if event_id in soak.acked_events:
                 counts[event_id] = counts.get(event_id, 0) + 1
-        missing_reports = check_reports(stack.url, soak.case_numbers)
+        missing_reports = check_reports(stack, soak.case_numbers)
         final_rss = tree_rss_mb(stack.proc.pid)
     finally:
         stack.stop()

@@ -58,6 +58,7 @@ def default_limits(settings: Settings) -> dict[str, int]:
         "": 1 * MB,
         "/api/v1/chat": 64 * KB,
         "/api/v1/feedback": 16 * KB,
+        "/api/v1/furigana": 32 * KB,  # the resident's text, in a POST body
         "/api/v1/uploads": photo + 1 * MB,
         "/line/webhook": 1 * MB,
         "/admin": 20 * MB,

@@ -31,14 +31,6 @@ SINGLE_FILES = {
     "departments": "departments.csv",
     "snowplow_areas": "snowplow_areas.csv",
 }
-GARBAGE_FILES = (
-    "area_days.csv",
-    "center.csv",
-    "target.csv",
-    "description.csv",
-    "remarks.csv",
-    "area_aliases.csv",
-)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from knowledge.ranker import (
     PAIR_FEATURES,
     QUERY_FEATURES,
     SECOND_EMBEDDER_FEATURES,
-    VOCABULARY_FEATURES,
     LogisticModel,
     RankerModel,
     fit_listwise,
@@ -300,15 +299,9 @@ COLUMNS = (
 # Cumulative steps from the hand-tuned search to the shipped model: (label, pair features left out,
 # without the second embedder, pairwise calibrator).
 ABLATION = (
-    (
-        "learned, first-stage signals only",
-        ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + VOCABULARY_FEATURES,
-        True,
-        False,
-    ),
-    ("+ question-side / answer-side signals", SECOND_EMBEDDER_FEATURES + VOCABULARY_FEATURES, True, False),
-    ("+ second embedder (USE)", VOCABULARY_FEATURES, False, False),
-    ("+ municipal vocabulary", (), False, False),
+    ("learned, first-stage signals only", ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES, True, False),
+    ("+ question-side / answer-side signals", SECOND_EMBEDDER_FEATURES, True, False),
+    ("+ second embedder (USE)", (), False, False),
     ("+ pairwise calibrator (shipped)", (), False, True),
 )
 

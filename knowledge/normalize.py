@@ -217,7 +217,7 @@ class Normalizer:
     def __init__(self, synonyms: Mapping[str, str] | None = None) -> None:
         self._synonyms: dict[str, str] = {}
         for source, target in (synonyms or {}).items():
-            source_key, target_key = self.base_key(source), self.base_key(target)
+            source_key, target_key = self._base_key(source), self._base_key(target)
             if source_key and source_key != target_key:
                 self._synonyms[source_key] = target_key
         self._compile()
@@ -266,7 +266,7 @@ class Normalizer:
         return _fixed_point(self._key_once, text, rounds=SYNONYM_ROUNDS)
 
     @staticmethod
-    def base_key(text: str) -> str:
+    def _base_key(text: str) -> str:
         return _fixed_point(_base_key_once, text)
 
     def _key_once(self, text: str) -> str:

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 CANDIDATES = 20
-# The pair features in four groups (the ablation of `madoguchi eval-cities` leaves groups out).
+# The pair features in three groups (the ablation of `madoguchi eval-cities` leaves groups out).
 FIRST_STAGE_FEATURES = (
     "dense",
     "dense_question",
@@ -74,8 +74,7 @@ SECOND_EMBEDDER_FEATURES = (
     "foreign_query_x_second",
     "latin_query_x_second",
 )
-VOCABULARY_FEATURES = ("vocabulary", "vocabulary_gap")
-PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + VOCABULARY_FEATURES
+PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES
 QUERY_FEATURES = (
     "top_share",
     "top_gap",
@@ -106,7 +105,6 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "lexical_answer": signals.lexical_answer[candidates],
         "second": signals.second[candidates],
         "second_question": signals.second_question[candidates],
-        "vocabulary": signals.vocabulary[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):

@@ -34,7 +34,6 @@ from knowledge.ranker import CANDIDATES, RankerModel, pair_features, query_featu
 from knowledge.reading import Reader
 from knowledge.screening import screen
 from knowledge.signals import Signals
-from knowledge.vocabulary import Vocabulary
 
 __all__ = ["FaqSearcher", "Hit", "SearchOutcome", "SearchTuning", "Signals", "dense_range_for"]
 
@@ -107,11 +106,8 @@ class FaqSearcher:
         reader: Reader | None = None,
         ranker: RankerModel | None = None,
         second_embedder: Embedder | None = None,
-        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.embedder = embedder
-        # The generic municipal vocabulary (knowledge/vocab/municipal.csv) unless another (or Vocabulary()) is given.
-        self.vocabulary = vocabulary if vocabulary is not None else Vocabulary.shipped()
         self.second_embedder = second_embedder
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.normalizer = Normalizer(synonyms)
@@ -207,15 +203,7 @@ class FaqSearcher:
             query_chars=len(clean),
             second=second,
             second_question=second_question,
-            vocabulary=self._vocabulary_scores(query, n),
         )
-
-    def _vocabulary_scores(self, query: str, n: int) -> np.ndarray:
-        """BM25 (all fields) of the terms the municipal vocabulary adds to the query alone; zeros when none."""
-        terms = self.vocabulary.terms(query)
-        if not terms:
-            return np.zeros(n, dtype=np.float32)
-        return _share(*self.index.lexical.scores(self.normalizer.key(" ".join(terms)))).astype(np.float32)
 
     def _second_scores(self, clean: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per entry from the second embedder (any row; question rows only), zeros without one."""

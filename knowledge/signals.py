@@ -27,7 +27,6 @@ class Signals:
     query_chars: int
     second: np.ndarray  # the second embedder's best row (cosine; 0 when there is no second embedder)
     second_question: np.ndarray  # its best question or keywords row
-    vocabulary: np.ndarray  # BM25 of the terms the municipal vocabulary adds (0 when it adds none)
 
     def take(self, order: np.ndarray) -> Signals:
         """The same signals for the entries ``order`` only, in that order."""

@@ -146,9 +146,9 @@ async def list_requests(
     categories = [table.by_service_code(c) for c in codes]
     if any(c is None for c in categories):
         return error(fmt, 404, "service_code not found")
-    if start is None and end is None and not service_request_id:
-        start = clock.utc_now() - timedelta(days=DEFAULT_DAYS)
     wanted = [i for i in (service_request_id or "").split(",") if i.strip()]
+    if start is None and end is None and not wanted:
+        start = clock.utc_now() - timedelta(days=DEFAULT_DAYS)
     base = str(request.base_url).rstrip("/")
 
     def query() -> list[dict[str, Any]]:

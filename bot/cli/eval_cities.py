@@ -52,9 +52,6 @@ def eval_cities_command(
     ablation: bool = typer.Option(
         False, help="also score each step from the hand-tuned search to the shipped model"
     ),
-    vocabulary: bool = typer.Option(
-        True, help="add the generic municipal vocabulary's terms to the lexical search (--no-vocabulary: off)"
-    ),
 ) -> None:
     """各市を除外して学習・評価します (leave-one-city-out)。市ごとの結果と最悪の市を表示します。"""
     from rich.console import Console
@@ -66,7 +63,6 @@ def eval_cities_command(
     from knowledge.embedders import make_embedder
     from knowledge.normalize import load_synonyms
     from knowledge.search import FaqSearcher
-    from knowledge.vocabulary import Vocabulary
 
     cities = [parse_city(spec) for spec in city]
     if len({c.name for c, _ in cities}) != len(cities):
@@ -84,7 +80,6 @@ def eval_cities_command(
                 cache_dir=cache_dir,
                 synonyms=load_synonyms(synonyms) if synonyms else None,
                 second_embedder=second,
-                vocabulary=None if vocabulary else Vocabulary(),
             )
 
             def advance(done: int, _total: int, task: TaskID = task) -> None:

@@ -23,8 +23,8 @@ from bot.storage.reports import Report
 from knowledge.clock import CityClock
 from knowledge.kb import FaqEntry
 from tests.support.citydata import sure_of
-from tests.support.reports import FakeNotifier
 from tests.support.report_form import SENDER, Form, metas, photo, report_runtime, texts
+from tests.support.reports import FakeNotifier
 
 
 @pytest.fixture
@@ -120,7 +120,9 @@ def test_status_query_lists_own_cases_with_latest_note(rt: Runtime) -> None:
     change_status(factory, rid, "対応予定", actor="tanaka", note="6月10日に補修します")
     _, said = Form(rt).act(ActionReportStatus(rt), "私の通報はどうなった?")
     out = texts(said)
-    assert case in out and "状況: 対応することが決まりました" in out and "お知らせ: 6月10日に補修します" in out
+    assert (
+        case in out and "状況: 対応することが決まりました" in out and "お知らせ: 6月10日に補修します" in out
+    )
     _, said = Form(rt).act(ActionReportStatus(rt), f"{case}の状況")
     assert case in texts(said) and metas(said)[0]["report_id"] == case
     _, said = Form(rt, sender="line-someone-else").act(ActionReportStatus(rt), "私の通報はどうなった?")

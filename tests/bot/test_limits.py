@@ -212,6 +212,7 @@ PHOTO_PART = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a
         ("/line/webhook", 1_000_000, [(b"x-line-signature", b"c2lnbmF0dXJl")], b""),
         ("/api/v1/chat", 64 * 1024, JSON, b'{"sender_id": "s", "text": "'),
         ("/api/v1/feedback", 16 * 1024, JSON, b'{"sender_id": "'),
+        ("/api/v1/furigana", 32 * 1024, JSON, b'{"text": "'),
         ("/open311/v2/requests.json", 1024 * 1024, JSON, b'{"description": "'),
         (
             "/api/v1/uploads",

@@ -34,6 +34,7 @@ ACTIONS_MAY_USE_BOT = (
     "bot.meta",
     "bot.line.push",
     "bot.reports.categories",
+    "bot.reports.notifications",  # the resident's words for a status (the status reply uses the push's)
     "bot.reports.photos",
     "bot.reports.service",
     "bot.reports.spool",

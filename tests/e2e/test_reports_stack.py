@@ -91,11 +91,11 @@ def test_line_report_with_photo_and_location_then_status_pushed(stack: Stack, li
     assert "道路の穴・損傷" in said and "写真" in said
     said = converse(stack, line, event("message", user, message={"type": "image", "id": photo_id}))
     assert "写真を受け取りました" in said
-    assert "写真の位置情報(39.70400, 140.10500 付近)を使いますか" in said  # GPS read before it was stripped
+    assert "写真を撮った場所(中央地区付近)を使いますか" in said  # GPS read before it was stripped
     assert [c.path for c in line.calls_of("content")] == [f"/v2/bot/message/{photo_id}/content"]
     location = {"type": "location", "id": str(uuid.uuid4().int)[:18], "title": "位置情報", **place}
     said = converse(stack, line, event("message", user, message=location))
-    assert "どのような状況か" in said
+    assert "みどり野市本町2丁目付近ですね" in said and "どのような状況か" in said
     said = converse(stack, line, text_event("車道の真ん中に直径30センチくらいの穴があります", user))
     assert "写真: 1枚" in said and "みどり野市本町2丁目" in said and "よろしいですか" in said
     said = converse(stack, line, text_event("はい", user))
@@ -171,10 +171,10 @@ def test_widget_report_with_uploaded_jpeg(stack: Stack) -> None:
     asked = text_of(
         say("[写真]", photo_ids=[photo["photo_id"]])
     )  # the conversation went on after the refusal
-    assert "写真を受け取りました" in asked and "写真の位置情報(39.68500, 140.08800 付近)を使いますか" in asked
+    assert "写真を受け取りました" in asked and "写真を撮った場所(若葉台地区付近)を使いますか" in asked
     assert "どのような状況か" in text_of(say("はい"))
     summary = text_of(say("歩道の段差が壊れています"))
-    assert "写真: 1枚" in summary and "39.68500, 140.08800" in summary
+    assert "写真: 1枚" in summary and "写真を撮った場所(若葉台地区付近)" in summary
     done = say("はい")
     assert done["report_id"] and done["report_id"] in text_of(done)
 

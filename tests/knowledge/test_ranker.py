@@ -32,6 +32,16 @@ def test_model_round_trips_through_its_file(tmp_path: Path) -> None:
     assert again.calibrator.probability(np.array([[0.5]]))[0] == 0.5
 
 
+def test_a_model_fitted_on_other_features_is_not_used() -> None:
+    n = len(PAIR_FEATURES)
+    pairs = LogisticModel(list(PAIR_FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, 0.0)
+    older = LogisticModel(list(PAIR_FEATURES[:-1]), [0.0] * (n - 1), [1.0] * (n - 1), [0.0] * (n - 1), 0.0)
+    embedder = HashingEmbedder()
+    assert RankerModel(embedder.name, pairs, pairs).fits(embedder, None)
+    assert not RankerModel(embedder.name, older, pairs).fits(embedder, None)
+    assert not RankerModel("another-model", pairs, pairs).fits(embedder, None)
+
+
 def test_the_shipped_model_names_every_feature_it_uses() -> None:
     model = RankerModel.load(SHIPPED)
     assert model.reranker.features == list(PAIR_FEATURES)

@@ -2,16 +2,16 @@
 month's LINE usage (late pushes, fallback texts, message allowance used up)
 
 Revision ID: 0010_line_message_ids
-Revises: 0009_totp
+Revises: 0002_line (the LINE branch, docs/contracts.md: a later change to a concern appends to its branch)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_line_message_ids"
-down_revision = "0009_totp"
+down_revision = "0002_line"
 branch_labels = None
-depends_on = "0002_line"  # line_inbox (the LINE branch) must exist first
+depends_on = None
 
 
 def upgrade() -> None:
