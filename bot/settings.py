@@ -11,7 +11,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.city import CityFolder
 from knowledge.clock import CITY_TZ, CityClock
+from knowledge.csvdata import CityDataError
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "development-only-secret"}
 # The resident pseudonyms (HMAC) and staff sessions rest on the secret: at least 32 characters in production.
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_urls: str = ""  # comma-separated; set by the launcher when several Rasa instances run
     model_dir: Path = REPO_ROOT / "models"
+    # The city folder (docs/city-setup.md): faq.csv, synonyms.csv and city/ (city.json, garbage, clinics, …).
+    # When set, the FAQ seed, synonyms, city data, report categories and contact settings below come from it
+    # unless set one by one. Unset = the demo city (knowledge/data).
+    city_dir: Path | None = None
     kb_seed_file: Path = REPO_ROOT / "knowledge" / "data" / "faq.csv"
     synonyms_file: Path = REPO_ROOT / "knowledge" / "data" / "synonyms.csv"
     city_data_dir: Path = REPO_ROOT / "knowledge" / "data" / "city"
@@ -157,6 +163,39 @@ class Settings(BaseSettings):
         if self.clock is not None and self.clock.tzinfo is not None:
             self.clock = self.clock.astimezone(CITY_TZ).replace(tzinfo=None)
         return self
+
+    @model_validator(mode="after")
+    def _from_city_folder(self) -> Settings:
+        """MADOGUCHI_CITY_DIR: the files and contact details of that city, wherever not set explicitly."""
+        if self.city_dir is None:
+            return self
+        folder = CityFolder(Path(self.city_dir))
+        try:
+            city = folder.profile()
+        except CityDataError as exc:
+            raise ValueError(
+                f"MADOGUCHI_CITY_DIR: {exc} (市のフォルダの city/city.json を読めません。"
+                "`madoguchi city check` で確かめてください)"
+            ) from None
+        derived: dict[str, object] = {
+            "kb_seed_file": folder.faq,
+            "synonyms_file": folder.synonyms,
+            "city_data_dir": folder.data_dir,
+            "report_categories_file": folder.report_categories,
+            "contact_counter": " ".join(p for p in (city.name, city.contact.counter or city.contact.label) if p),
+            "contact_phone": city.contact.phone,
+            "contact_hours": city.contact.hours,
+            "road_emergency_phone": city.road_emergency.phone or city.contact.phone,
+            "water_emergency_phone": city.water_emergency.phone or city.contact.phone,
+        }
+        for name, value in derived.items():
+            if name not in self.model_fields_set:
+                setattr(self, name, value)
+        return self
+
+    def city_folder(self) -> CityFolder | None:
+        """The configured city folder (None: the demo city's files, or files set one by one)."""
+        return CityFolder(Path(self.city_dir)) if self.city_dir is not None else None
 
     def city_clock(self) -> CityClock:
         """The city clock: real time, or the fixed MADOGUCHI_CLOCK."""

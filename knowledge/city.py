@@ -3,6 +3,9 @@
 Name and website, whether garbage is collected on national holidays, the snow season,
 the emergency number, the medical advice lines (#7119, #8000), the 24-hour road phone,
 the general contact counter and topic pages. Loaded once; immutable.
+
+:class:`CityFolder` is where a city keeps everything city-specific (``MADOGUCHI_CITY_DIR``); the demo city
+(``knowledge/data``) is one such folder.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from knowledge.csvdata import CityDataError, DataProblem
 
-__all__ = ["AdviceLine", "CityProfile", "Contact"]
+__all__ = ["AdviceLine", "CityFolder", "CityProfile", "Contact"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class CityProfile:
     road_emergency: Contact
     contact: Contact
     pages: dict[str, str] = field(default_factory=dict)
+    water_emergency: Contact = Contact("", "")  # 24h water-leak line; "" = the general contact
 
     @classmethod
     def load(cls, path: str | Path) -> CityProfile:
@@ -67,6 +71,7 @@ class CityProfile:
         emergency = raw.get("emergency") or {"label": "救急車・火事", "number": "119"}
         road = raw.get("road_emergency") or {}
         contact = raw.get("contact") or {}
+        water = raw.get("water_emergency") or {}
         return cls(
             name=str(raw["name"]),
             website=str(raw.get("website", "")),
@@ -87,7 +92,45 @@ class CityProfile:
                 str(contact.get("counter", "")),
             ),
             pages={str(k): str(v) for k, v in (raw.get("pages") or {}).items()},
+            water_emergency=Contact(
+                str(water.get("label", "")), str(water.get("phone", "")), str(water.get("hours", ""))
+            ),
         )
 
     def advice_line(self, number: str) -> AdviceLine | None:
         return next((a for a in self.advice_lines if a.number == number), None)
+
+
+@dataclass(frozen=True)
+class CityFolder:
+    """The files of one city folder: ``faq.csv``, ``synonyms.csv`` and ``city/`` (``city.json``, the 5374
+    garbage files, clinics, departments, snowplow areas, report categories, an optional ``richmenu.json``)."""
+
+    root: Path
+
+    @property
+    def faq(self) -> Path:
+        return self.root / "faq.csv"
+
+    @property
+    def synonyms(self) -> Path:
+        return self.root / "synonyms.csv"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "city"
+
+    @property
+    def city_json(self) -> Path:
+        return self.data_dir / "city.json"
+
+    @property
+    def report_categories(self) -> Path:
+        return self.data_dir / "report_categories.json"
+
+    @property
+    def richmenu(self) -> Path:
+        return self.data_dir / "richmenu.json"
+
+    def profile(self) -> CityProfile:
+        return CityProfile.load(self.city_json)

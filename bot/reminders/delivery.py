@@ -52,9 +52,13 @@ def retry_key(subscription_id: int, target: str) -> str:
 
 
 def garbage_message(data: CityData, area: str, categories: list[str], day: Any) -> str:
+    """The evening-before reminder. By when to put it out comes from the city's own data (none when it says
+    nothing: no time is made up)."""
     cats = "」「".join(categories)
-    return (f"【ごみ収集のお知らせ】明日{format_day(day)}は{area}の「{cats}」の日です。"
-            "朝8時までに集積所へ出してください。\n通知を止めるときは「通知を停止」と送ってください。")  # fmt: skip
+    rules = "".join(data.garbage.put_out_rules(categories))
+    when = rules if rules else "集積所へ出してください。"
+    return (f"【ごみ収集のお知らせ】明日{format_day(day)}は{area}の「{cats}」の日です。{when}"
+            "\n通知を止めるときは「通知を停止」と送ってください。")  # fmt: skip
 
 
 async def _deliver(

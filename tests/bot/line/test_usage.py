@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from bot.line import usage
+from bot.services import services_of
 from bot.storage import line_inbox as inbox
 from bot.storage.db import transaction
 from channels.line.client import LineClient
@@ -54,3 +55,16 @@ def test_the_gate_rechecks_the_quota_at_most_once_per_period(factory, fake_line:
         row.quota_checked_at -= timedelta(hours=2)
     fake_line.quota = 20
     assert anyio.run(allows) is True and not gate.blocked()
+
+
+def test_staff_see_the_allowance_and_the_counts_on_the_dashboard(client_for, admin_app) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, items 11 and 12: shown to staff, not only logged."""
+    factory = services_of(admin_app).factory
+    usage.count(factory, late_pushes=4, fallback_texts=2)
+    usage.PushGate(factory).exhausted("push")
+    viewer = client_for("viewer")
+    page = viewer.get("/admin/dashboard").text
+    assert "LINE の配信" in page and "上限に到達" in page and "応答期限後のプッシュ" in page
+    rows = viewer.get("/admin/dashboard/line_usage.csv").content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "月間メッセージ通数,応答期限後のプッシュ,送れなかった回答の代わりの定型文"
+    assert rows[1].startswith("上限に到達") and rows[1].endswith(",4,2")

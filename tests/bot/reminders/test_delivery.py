@@ -47,6 +47,7 @@ def test_evening_before_collection_exactly_once(factory) -> None:  # type: ignor
     assert len(report.sent) == 2
     text = pusher.pushes[0][1][0]["text"]
     assert "明日9月17日（木）" in text and "燃やすごみ" in text
+    assert "指定袋（赤）で朝8時までに出してください。" in text  # the city's own words (description.csv)
     assert len({key for _, _, key in pusher.pushes}) == 2
 
     again = asyncio.run(run_reminders(evening.replace(hour=20), factory=factory, data=data, pusher=pusher))
@@ -107,3 +108,20 @@ def test_paused_pushes_stop_the_run_and_keep_the_deliveries_pending(factory) -> 
         run_reminders(datetime(2026, 9, 16, 18, 5), factory=factory, data=data, pusher=pusher)
     )
     assert len(resumed.sent) == 2 and not resumed.paused
+
+
+def test_the_reminder_makes_up_no_time_the_city_does_not_give(tmp_path: Path) -> None:
+    from bot.reminders.delivery import garbage_message
+
+    data = load_city_data(DEMO, {})
+    plain = tmp_path / "city"
+    plain.mkdir()
+    for source in DEMO.iterdir():
+        text = source.read_text(encoding="utf-8")
+        if source.name == "description.csv":
+            text = text.replace("で朝8時までに出してください", "に入れてください")
+        (plain / source.name).write_text(text, encoding="utf-8")
+    day = datetime(2026, 9, 17).date()
+    assert "朝8時" in garbage_message(data, "中央地区", ["燃やすごみ"], day)
+    text = garbage_message(load_city_data(plain, {}), "中央地区", ["燃やすごみ"], day)
+    assert "時までに" not in text and "集積所へ出してください。" in text
