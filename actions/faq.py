@@ -1,5 +1,5 @@
 """`action_search_faq`: answer from the FAQ when sure, offer choices when torn, otherwise say so honestly.
-`action_human_contact`: the counter to ask a person.
+`action_human_contact`: the counter to ask a person (after the FAQ's answer when the search is sure of one).
 
 `action_search_faq` is the door of the intent `ask_city_service` and of `nlu_fallback` (data/rules/city_service.yml).
 """
@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import garbage, snowplow
-from actions.faq_answer import Question, answer, log_unanswered, offer_choices
+from actions.faq_answer import Question, answer, answer_sure_or_offer, log_unanswered, offer_choices
 from actions.runtime import Runtime, RuntimeAction, meta
 from knowledge.snowplow import match_area
 
@@ -72,6 +72,11 @@ class ActionHumanContact(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = "担当者へのお問い合わせは、次の窓口で承ります。\n" + self.rt.contact_text()
+        # A question NLU took for a request for a person, which the city's FAQ answers for sure: the answer
+        # first, then the counter as asked (the turn stays an FAQ answer for statistics and feedback).
+        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+            dispatcher.utter_message(text=text)
+            return []
         dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message=meta(kind="human"))
         return []

@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_sure_or_offer
 from actions.garbage import ask_area, latest_text, resolve_area
 from actions.runtime import RuntimeAction, message_metadata, meta
 from bot.storage import citydata
@@ -32,12 +33,16 @@ class ActionSubscribeReminder(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         data, text = self.rt.city(), latest_text(tracker)
+        # A question NLU took for a reminder request (it names neither garbage nor snow): the FAQ's answer when
+        # the search is sure of one, else the reminder dialogue as asked.
+        if reminder_kind(text) is None and answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+            return []
         kind = reminder_kind(text) or "garbage"
         md = message_metadata(tracker)
         resident_key = md.get("resident_key")  # the LINE worker's pseudonym of the resident: the push address
         if md.get("channel") != "line" or not resident_key:
             dispatcher.utter_message(
-                text="お知らせ通知はLINEでご利用いただけます。みどり野市のLINE公式アカウントを友だち追加して、"
+                text=f"お知らせ通知はLINEでご利用いただけます。{data.city.name}のLINE公式アカウントを友だち追加して、"
                 "「ごみの日を通知して」と送ってください。"
             )
             dispatcher.utter_message(json_message=meta(kind=kind))

@@ -26,6 +26,7 @@ from actions.report_form import (
 )
 from actions.reports import ActionCancelForm, ActionReportStatus, ActionSubmitReport
 from actions.runtime import Runtime
+from actions.smalltalk import ActionGreet
 from actions.snowplow import ActionSnowplow
 from bot.settings import load_settings
 
@@ -37,6 +38,7 @@ def served_actions(rt: Runtime) -> list[Action]:
     return [
         ActionSearchFaq(rt),
         ActionHumanContact(rt),
+        ActionGreet(rt),
         ActionGarbageDay(rt),
         ActionGarbageItem(rt),
         ActionSnowplow(rt),

@@ -125,6 +125,18 @@ def test_human_contact_gives_the_counter(tmp_path: Path) -> None:
     assert metas(messages) == [{"kind": "human"}]
 
 
+def test_a_question_taken_for_a_request_for_a_person_gets_the_sure_answer_then_the_counter(
+    tmp_path: Path,
+) -> None:
+    env, _ = env_with(tmp_path, "answer")
+    text, messages, _ = env.run(
+        ActionHumanContact(env.rt), "住民票のことで窓口の人に聞きたい", intent="request_human"
+    )
+    assert text.startswith(ENTRY.answer) and env.settings.contact_phone in text
+    assert [m.get("faq_id") for m in metas(messages)] == ["cert-001"]
+    assert all(m.get("kind") != "human" for m in metas(messages))
+
+
 def _asked(question: str, bot_said: str, answer: str) -> list[dict[str, Any]]:
     return [
         {"event": "user", "text": question},

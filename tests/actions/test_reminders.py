@@ -7,7 +7,9 @@ from pathlib import Path
 
 from actions.reminders import ActionSubscribeReminder, ActionUnsubscribeReminder
 from bot.storage import citydata
-from tests.support.citydata import make_env
+from knowledge.kb import FaqEntry
+from knowledge.search import Hit
+from tests.support.citydata import ScriptedSearcher, make_env, metas
 
 LINE = {"channel": "line", "resident_key": "ref-123"}
 
@@ -36,6 +38,17 @@ def test_subscribe_and_unsubscribe_on_line(tmp_path: Path) -> None:
 def test_web_is_told_to_use_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0))
     text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して")
-    assert "LINE" in text
+    assert "LINE" in text and f"{env.rt.city().city.name}のLINE公式アカウント" in text
     with env.factory() as session:
         assert citydata.active_subscriptions(session, "garbage") == []
+
+
+def test_a_question_taken_for_a_reminder_request_gets_the_sure_faq_answer(tmp_path: Path) -> None:
+    entry = FaqEntry(id="q-7", question="転入届の期限は？", answer="引っ越してから14日以内です。", url="")
+    searcher = ScriptedSearcher("answer", [Hit("q-7", 0.9, entry.question)], [entry])
+    env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0), searcher=searcher)
+    text, messages, _ = env.run(ActionSubscribeReminder(env.rt), "転入届の期限を知らせて", metadata=LINE)
+    assert text == entry.answer and metas(messages)[0]["faq_id"] == "q-7"
+    # A real reminder request (it names garbage) is never taken over by the FAQ, however sure the search is.
+    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して", metadata=LINE)
+    assert "地区を教えてください" in text

@@ -1,0 +1,29 @@
+"""`action_greet`: the greeting, unless the message was really a question the city's FAQ answers for sure.
+
+NLU is trained on the demo city's phrasing, so another city's resident who opens with 「こんにちは、…」 and a
+question can land on ``greet``. The FAQ search (fitted on other cities) decides: when it is sure, the resident
+gets the answer; when it is not, the greeting as before (never "which of these do you mean?" for a hello).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq_answer import answer_sure_or_offer
+from actions.runtime import RuntimeAction
+
+
+class ActionGreet(RuntimeAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+            return []
+        dispatcher.utter_message(response="utter_greet")
+        return []
