@@ -1,8 +1,9 @@
 """The live city data of a process: garbage calendar, clinic roster, departments, snowplow areas, city profile.
 
 Each dataset comes from the newest ``city_datasets`` row of its kind (imported with
-``madoguchi data import-…``) or, when none was imported, from the files shipped in
-``settings.city_data_dir``. The database revision is checked at most every few seconds, so an
+``madoguchi data import-…`` or ``madoguchi city load``) or, when none was imported, from the files in
+``settings.city_data_dir`` (the ``city/`` of the city folder ``MADOGUCHI_CITY_DIR``; the demo city by default).
+The city.json profile is always read from that folder. The database revision is checked at most every few seconds, so an
 import is live in every process shortly after it commits. What time it is in the city is the
 city clock's business (:mod:`knowledge.clock`), not this store's.
 """

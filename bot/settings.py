@@ -19,6 +19,11 @@ PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "development-only-secret"}
 # The resident pseudonyms (HMAC) and staff sessions rest on the secret: at least 32 characters in production.
 MIN_SECRET_LENGTH = 32
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The settings MADOGUCHI_CITY_DIR fills in (from the folder's files and city.json) unless set one by one.
+CITY_DERIVED = frozenset({
+    "kb_seed_file", "synonyms_file", "city_data_dir", "report_categories_file", "contact_counter",
+    "contact_phone", "contact_hours", "road_emergency_phone", "water_emergency_phone",
+})  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -164,6 +169,18 @@ class Settings(BaseSettings):
             self.clock = self.clock.astimezone(CITY_TZ).replace(tzinfo=None)
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_from_city_folder(cls, data: object) -> object:
+        """An empty city file or contact setting (as .env.example lists them) is unset: the city folder's."""
+        if isinstance(data, dict):
+            return {
+                k: v
+                for k, v in data.items()
+                if not ((k in CITY_DERIVED or k == "city_dir") and isinstance(v, str) and not v.strip())
+            }
+        return data
+
     @model_validator(mode="after")
     def _from_city_folder(self) -> Settings:
         """MADOGUCHI_CITY_DIR: the files and contact details of that city, wherever not set explicitly."""
@@ -182,7 +199,9 @@ class Settings(BaseSettings):
             "synonyms_file": folder.synonyms,
             "city_data_dir": folder.data_dir,
             "report_categories_file": folder.report_categories,
-            "contact_counter": " ".join(p for p in (city.name, city.contact.counter or city.contact.label) if p),
+            "contact_counter": " ".join(
+                p for p in (city.name, city.contact.counter or city.contact.label) if p
+            ),
             "contact_phone": city.contact.phone,
             "contact_hours": city.contact.hours,
             "road_emergency_phone": city.road_emergency.phone or city.contact.phone,

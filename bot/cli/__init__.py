@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import admin as admin_cli
-from bot.cli import core, data, eval_chat, eval_cities, eval_cmd, kb
+from bot.cli import city, core, data, eval_chat, eval_cities, eval_cmd, kb
 from bot.cli import db as db_cli
 from bot.cli import line as line_cli
 from bot.cli import reports as reports_cli
@@ -21,6 +21,7 @@ app.command("eval-chat")(eval_chat.eval_chat_command)
 app.add_typer(kb.app, name="kb", help="FAQ ナレッジベースの取り込み・書き出し")
 app.add_typer(kb.unanswered_app, name="unanswered", help="回答できなかった質問")
 app.add_typer(data.app, name="data", help="ごみ・当番医・担当課・除雪の市データの取り込み")
+app.add_typer(city.app, name="city", help="市のフォルダ (見本の作成・検証・一括取り込み)")
 app.add_typer(line_cli.app, name="line", help="LINE 公式アカウント (リッチメニュー)")
 app.add_typer(reports_cli.app, name="reports", help="住民からの通報 (書き出し・お知らせの再送)")
 app.add_typer(admin_cli.app, name="admin", help="管理画面のアカウント (作成・パスワード再設定)")

@@ -37,8 +37,9 @@ FIRST_ACCOUNT = "madoguchi admin create-user NAME --role admin"
 
 
 def seed() -> None:
-    """デモ市(架空)の FAQ を、データベースが空のときだけ読み込みます。管理画面のアカウントがまだなければ、最初の
-    管理者を作るコマンドを表示します (and says how to create the first console account)."""
+    """市のフォルダ (MADOGUCHI_CITY_DIR、未設定ならデモ市) の FAQ を、データベースが空のときだけ読み込みます。
+    管理画面のアカウントがまだなければ、最初の管理者を作るコマンドを表示します (and says how to create the first
+    console account)."""
     from bot.cli.kb import problem_line
     from knowledge.kb_io import read_kb_file
 

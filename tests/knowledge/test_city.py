@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.city import AdviceLine, CityProfile, Contact
+from knowledge.city import AdviceLine, CityFolder, CityProfile, Contact
 from knowledge.csvdata import CityDataError
 
 DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
@@ -100,3 +100,17 @@ def test_a_bad_file_names_itself(tmp_path: Path, text: str) -> None:
         CityProfile.load(path)
     assert info.value.file == "city.json"
     assert "city.json が正しくありません" in str(info.value)
+
+
+def test_water_emergency_line_is_read_and_optional() -> None:
+    assert CityProfile.load(DATA / "city.json").water_emergency.phone == "000-0000-1190"
+    assert CityProfile.from_dict({"name": "ためし村"}).water_emergency == Contact("", "")
+
+
+def test_city_folder_layout() -> None:
+    folder = CityFolder(DATA.parent)
+    assert (folder.faq, folder.synonyms) == (DATA.parent / "faq.csv", DATA.parent / "synonyms.csv")
+    assert (folder.data_dir, folder.city_json) == (DATA, DATA / "city.json")
+    assert folder.report_categories == DATA / "report_categories.json"
+    assert folder.richmenu == DATA / "richmenu.json"
+    assert folder.profile().name == "みどり野市"
