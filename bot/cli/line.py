@@ -16,6 +16,17 @@ richmenu_app = typer.Typer(no_args_is_help=True, help="リッチメニュー (ri
 app.add_typer(richmenu_app, name="richmenu")
 
 
+def _definition_file(given: Path | None) -> Path:
+    """The rich menu to use: ``--definition``, else the city folder's ``city/richmenu.json`` when it has one,
+    else the menu madoguchi ships."""
+    if given is not None:
+        return given
+    folder = load_settings().city_folder()
+    if folder is not None and folder.richmenu.is_file():
+        return folder.richmenu
+    return Path(richmenu.DEFINITION)
+
+
 def _image(definition: dict, image: Path | None, font: Path | None) -> tuple[bytes, str]:
     if image is not None:
         kind = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
@@ -31,7 +42,13 @@ def _image(definition: dict, image: Path | None, font: Path | None) -> tuple[byt
 
 @richmenu_app.command("upload")
 def upload(
-    definition_file: Path = typer.Option(richmenu.DEFINITION, "--definition", exists=True, dir_okay=False),
+    definition_file: Path | None = typer.Option(
+        None,
+        "--definition",
+        exists=True,
+        dir_okay=False,
+        help="default: the city folder's city/richmenu.json",
+    ),
     image: Path | None = typer.Option(
         None, exists=True, dir_okay=False, help="PNG/JPEG 2500x1686 (default: drawn from the definition)"
     ),
@@ -46,6 +63,7 @@ def upload(
             "LINE_CHANNEL_ACCESS_TOKEN が設定されていません (LINE_CHANNEL_ACCESS_TOKEN is not set)", err=True
         )
         raise typer.Exit(2)
+    definition_file = _definition_file(definition_file)
     try:
         definition = richmenu.load_definition(definition_file)
     except (ValueError, KeyError) as exc:
@@ -71,8 +89,15 @@ def upload(
 def preview(
     out: Path = typer.Argument(..., dir_okay=False, help="where to write the PNG"),
     font: Path | None = typer.Option(None, exists=True, dir_okay=False),
+    definition_file: Path | None = typer.Option(
+        None,
+        "--definition",
+        exists=True,
+        dir_okay=False,
+        help="default: the city folder's city/richmenu.json",
+    ),
 ) -> None:
     """リッチメニュー画像を書き出します (no upload)."""
-    data, _ = _image(richmenu.load_definition(), None, font)
+    data, _ = _image(richmenu.load_definition(_definition_file(definition_file)), None, font)
     out.write_bytes(data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")
