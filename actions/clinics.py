@@ -35,13 +35,10 @@ def duty_lines(duty: DutyDay, *, heading: bool = True) -> list[str]:
     return lines
 
 
-def safety_lines(data: CityData) -> list[str]:
-    lines = ["受診の前に、必ず電話で確認してください。", "迷ったときの相談先："]
-    lines += [f"・{a.text()}" + (f"…{a.note}" if a.note else "") for a in data.city.advice_lines]
-    lines.append(
-        f"意識がない・呼吸が苦しいなど命に関わるときは、ためらわず{data.city.emergency.number}番へ。"
-    )
-    return lines
+def safety_fill(data: CityData) -> dict[str, str]:
+    """The placeholders of the closing lines every answer has: where to turn when unsure, the emergency number."""
+    advice = [f"・{a.text()}" + (f"…{a.note}" if a.note else "") for a in data.city.advice_lines]
+    return {"advice": "\n".join(advice), "emergency": data.city.emergency.number}
 
 
 class ActionHolidayClinic(RuntimeAction):
@@ -62,46 +59,41 @@ class ActionHolidayClinic(RuntimeAction):
             self.rt, dispatcher, tracker, offer=roster.next_open(now) is None
         ):
             return []
-        lines: list[str] = []
+        fill: dict[str, Any] = safety_fill(data)
         if period is None:
             duty = roster.next_open(now)
             if duty is None:
-                lines.append("現在、案内できる休日当番医の予定がありません。")
+                name = "utter_clinic_none_planned"
             else:
-                when = "本日" if duty.day == now.date() else format_day(duty.day)
-                lines.append(f"{when}の休日当番医です。")
-                lines += duty_lines(duty, heading=False)
+                today = duty.day == now.date()
+                name = "utter_clinic_today" if today else "utter_clinic_next"
+                fill |= {"day": format_day(duty.day), "clinics": "\n".join(duty_lines(duty, heading=False))}
         elif period.is_single:
+            fill["day"] = format_day(period.start)
             clinics = roster.on(period.start, now)
             if clinics:
-                lines.append(f"{format_day(period.start)}の休日当番医です。")
-                lines += duty_lines(DutyDay(period.start, tuple(clinics)), heading=False)
+                name = "utter_clinic_day"
+                fill["clinics"] = "\n".join(duty_lines(DutyDay(period.start, tuple(clinics)), heading=False))
             else:
-                if period.start == now.date() and roster.on(period.start):
-                    lines.append(f"{format_day(period.start)}の休日当番医の受付時間は終了しました。")
-                else:
-                    lines.append(
-                        f"{format_day(period.start)}は休日当番医の指定がありません"
-                        "（当番医は日曜・祝日・年末年始です）。平日・土曜はかかりつけの医療機関へ。"
-                    )
+                closed = period.start == now.date() and roster.on(period.start)
+                name = "utter_clinic_day_closed" if closed else "utter_clinic_day_none"
                 later = [d for d in roster.days() if d > period.start]
                 nxt = roster.next_open(now) if not later else DutyDay(later[0], tuple(roster.on(later[0])))
                 if nxt is not None:
-                    lines.append(f"次の当番医は{format_day(nxt.day)}です。")
-                    lines += duty_lines(nxt, heading=False)
+                    name += "_next"
+                    fill |= {
+                        "next_day": format_day(nxt.day),
+                        "clinics": "\n".join(duty_lines(nxt, heading=False)),
+                    }
         else:
+            fill |= {"period": period.label, "start": format_day(period.start), "end": format_day(period.end)}
             duties = roster.between(period.start, period.end, now)
             if duties:
-                lines.append(f"{period.label}の休日当番医です。")
-                for duty in duties:
-                    lines += duty_lines(duty)
+                name = "utter_clinic_period"
+                fill["clinics"] = "\n".join(line for duty in duties for line in duty_lines(duty))
             else:
-                lines.append(
-                    f"{period.label}（{format_day(period.start)}〜{format_day(period.end)}）の当番医の情報はまだありません。"
-                )
-        lines.append("")
-        lines += safety_lines(data)
-        dispatcher.utter_message(text="\n".join(lines))
+                name = "utter_clinic_period_none"
+        dispatcher.utter_message(response=name, **fill)
         page = data.city.pages.get("clinics")
         dispatcher.utter_message(
             json_message=meta(

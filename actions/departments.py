@@ -6,6 +6,7 @@ else with the general counter.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -18,9 +19,16 @@ from knowledge.dates import format_day
 from knowledge.departments import Department, is_open, next_open
 
 
-def department_text(dept: Department, now_open: bool, reopen: str) -> str:
-    status = "ただいま受付時間内です。" if now_open else f"ただいま受付時間外です。{reopen}"
-    return (f"{dept.name}（{dept.floor}）\n電話 {dept.phone}\n受付 {dept.hours_text()}\n{status}").strip()
+def department_answer(dept: Department, now: datetime) -> dict[str, Any]:
+    """The response that says where the department is and whether it is open, with its placeholders."""
+    fields = {"name": dept.name, "floor": dept.floor, "phone": dept.phone, "hours": dept.hours_text()}
+    if is_open(dept, now):
+        return {"response": "utter_department_open", **fields}
+    opens = next_open(dept, now)
+    if opens is None:
+        return {"response": "utter_department_closed", **fields}
+    reopen = {"reopen_day": format_day(opens.date()), "reopen_time": f"{opens.hour}:{opens.minute:02d}"}
+    return {"response": "utter_department_closed_until", **fields, **reopen}
 
 
 class ActionDepartment(RuntimeAction):
@@ -38,20 +46,17 @@ class ActionDepartment(RuntimeAction):
                 return []
             c = data.city.contact
             dispatcher.utter_message(
-                text="どの課の担当か、はっきり分かりませんでした。次の窓口でご案内します。\n"
-                f"{c.label}（{c.counter}）電話 {c.phone}　{c.hours}"
+                response="utter_department_unknown",
+                label=c.label,
+                counter=c.counter,
+                phone=c.phone,
+                hours=c.hours,
             )
             dispatcher.utter_message(json_message=meta(kind="department", fallback=True))
             return []
-        dept = found[0]
-        opens = next_open(dept, now)
-        reopen = (
-            f"次の受付は{format_day(opens.date())} {opens.hour}:{opens.minute:02d}からです。" if opens else ""
-        )
-        lines = ["担当の窓口はこちらです。", department_text(dept, is_open(dept, now), reopen)]
+        dispatcher.utter_message(**department_answer(found[0], now))
         buttons = [{"title": d.name, "payload": f"{d.name}の連絡先"} for d in found[1:]]
         if buttons:
-            lines.append("ほかに関係しそうな窓口もあります。")
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons or None)
+            dispatcher.utter_message(response="utter_department_others", buttons=buttons)
         dispatcher.utter_message(json_message=meta(kind="department"))
         return []

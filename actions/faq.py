@@ -21,13 +21,13 @@ def area_answer(rt: Runtime, tracker: Tracker) -> Action | None:
     """The action an unclear message is really for when it names an area right after the bot asked for one
     (garbage days or snow clearing: 「お住まいの地区を教えてください」→「本町です」), else None."""
     text = (tracker.latest_message or {}).get("text") or ""
-    _question, said = garbage.last_exchange(tracker)
-    if not said:
-        return None
     data = rt.city()
-    if garbage.AREA_QUESTION in said and data.garbage.match_area(text):
+    if garbage.asked_with(tracker, garbage.AREA_QUESTION) and data.garbage.match_area(text):
         return garbage.ActionGarbageDay(rt)
-    if snowplow.AREA_QUESTION in said and match_area(data.snowplow_areas, text) is not None:
+    if (
+        garbage.asked_with(tracker, snowplow.AREA_QUESTION)
+        and match_area(data.snowplow_areas, text) is not None
+    ):
         return snowplow.ActionSnowplow(rt)
     return None
 
@@ -60,7 +60,7 @@ class ActionSearchFaq(RuntimeAction):
 
     def unknown(self, dispatcher: CollectingDispatcher, question: Question) -> None:
         """No reliable answer: say so, and where to ask."""
-        dispatcher.utter_message(text=question.phrases["unknown"] + self.rt.contact_text())
+        question.say(dispatcher, "unknown", self.rt.contact_text(), **self.rt.contact_fill())
         dispatcher.utter_message(json_message=meta(fallback=True, kind="unknown"))
 
 
@@ -71,12 +71,11 @@ class ActionHumanContact(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        text = "担当者へのお問い合わせは、次の窓口で承ります。\n" + self.rt.contact_text()
         # A question NLU took for a request for a person, which the city's FAQ answers for sure: the answer
         # first, then the counter as asked (the turn stays an FAQ answer for statistics and feedback).
         if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
-            dispatcher.utter_message(text=text)
+            dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())
             return []
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())
         dispatcher.utter_message(json_message=meta(kind="human"))
         return []

@@ -34,12 +34,10 @@ STRICT_OOS_CONFIDENCE = 0.8
 
 # What the bot says around an FAQ answer, in the resident's language (the answer itself comes from the FAQ's
 # answer_<lang> column when the city wrote one, else the Japanese answer with the "only in Japanese" note).
+# The Japanese "choose" and "unknown" are the domain.yml responses utter_faq_choose and utter_faq_unknown.
 PHRASES: dict[str, dict[str, str]] = {
     "ja": {
         "more": "詳しくはこちら",
-        "choose": "ご質問は次のどれに近いですか？当てはまるものを選んでください。",
-        "unknown": "申し訳ありません。そのご質問に確実にお答えできる情報が見つかりませんでした。"
-        "お手数ですが、次の窓口までお問い合わせください。\n",
         "japanese_only": "",
     },
     "en": {
@@ -91,6 +89,22 @@ class Question:
     @property
     def phrases(self) -> dict[str, str]:
         return PHRASES.get(self.language, PHRASES["ja"])
+
+    def say(
+        self,
+        dispatcher: CollectingDispatcher,
+        key: str,
+        suffix: str = "",
+        buttons: list | None = None,
+        **fill: str,
+    ) -> None:
+        """Say the phrase `key` (then `suffix`) in the resident's language: a phrase this module has for the
+        language, else the domain.yml response ``utter_faq_<key>`` filled with `fill` (Japanese)."""
+        phrase = self.phrases.get(key)
+        if phrase is None:
+            dispatcher.utter_message(response=f"utter_faq_{key}", buttons=buttons, **fill)
+        else:
+            dispatcher.utter_message(text=phrase + suffix, buttons=buttons)
 
 
 def answer(rt: Runtime, dispatcher: CollectingDispatcher, hit: Hit, question: Question) -> bool:
@@ -144,7 +158,7 @@ def offer_choices(
     hits = outcome.hits[:3]
     buttons = [{"title": short_label(h.question), "payload": h.question} for h in hits]
     buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
-    dispatcher.utter_message(text=question.phrases["choose"], buttons=buttons)
+    question.say(dispatcher, "choose", buttons=buttons)
     dispatcher.utter_message(json_message=meta(candidates=[h.faq_id for h in hits], kind="choose"))
     return True
 

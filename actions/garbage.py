@@ -89,7 +89,7 @@ def resolve_area(
     return area, events
 
 
-AREA_QUESTION = "お住まいの地区を教えてください。"
+AREA_QUESTION = "utter_ask_garbage_area"  # the prefix of every response that asks for the garbage area
 MAX_AREA_BUTTONS = 12
 
 
@@ -98,25 +98,26 @@ def ask_area(
     data: CityData,
     suffix: str,
     kind: str,
-    lead: str = "",
+    reset: bool = False,
     candidates: list[str] | None = None,
 ) -> None:
-    """Ask for the area: with the candidates the resident's words fit, or every area when the city has
-    few; a city with many areas gets an example to type instead of the first dozen of them."""
+    """Ask for the area (after saying the remembered one was forgotten, when `reset`): with the candidates the
+    resident's words fit, or every area when the city has few; a city with many areas gets an example to type
+    instead of the first dozen of them."""
     areas = data.garbage.areas()
+    again = "_again" if reset else ""
+    fill: dict[str, Any] = {}
     if candidates and len(candidates) > MAX_AREA_BUTTONS:
-        shown = candidates
-        how = f"当てはまる地区が{len(candidates)}件あります。次の中から選ぶか、丁目や番号まで送ってください。"
+        shown, name, fill = candidates, "utter_ask_garbage_area_many_candidates", {"count": len(candidates)}
     elif candidates:
-        shown, how = candidates, "当てはまる地区がいくつかあります。次の中から選んでください。"
+        shown, name = candidates, "utter_ask_garbage_area_candidates"
     elif len(areas) <= MAX_AREA_BUTTONS:
-        shown, how = areas, "次の中から選ぶか、町名を送ってください。"
+        shown, name = areas, f"utter_ask_garbage_area{again}"
     else:
         example = data.garbage.area(areas[0]).town or areas[0]
-        shown, how = [], f"町名を送ってください（例：「{example}」）。"
-    text = (lead + "\n" if lead else "") + AREA_QUESTION + how
+        shown, name, fill = [], f"utter_ask_garbage_area{again}_example", {"example": example}
     buttons = [{"title": a[:20], "payload": f"{a}{suffix}"} for a in shown[:MAX_AREA_BUTTONS]]
-    dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(response=name, buttons=buttons, **fill)
     dispatcher.utter_message(json_message=meta(kind=kind))
 
 
@@ -131,11 +132,22 @@ def last_exchange(tracker: Tracker) -> tuple[str, str]:
     return str(events[before].get("text") or ""), str(said[-1]) if said else ""
 
 
+def asked_with(tracker: Tracker, prefix: str) -> bool:
+    """Whether the bot, since the resident's message before the latest one, sent a domain.yml response whose
+    name starts with `prefix` (Rasa records the name as `utter_action` in the bot event's metadata)."""
+    events = list(tracker.events or [])
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    said = [e for e in events[users[-2] : users[-1]] if e.get("event") == "bot"]
+    return any(str((e.get("metadata") or {}).get("utter_action") or "").startswith(prefix) for e in said)
+
+
 def question_answered(tracker: Tracker) -> str:
     """The resident's earlier question when the latest message answers the area question asked about it
     (「明日は燃えるごみの日？」→ area asked →「中央地区」: the day and category asked about still count), else ""."""
-    question, said = last_exchange(tracker)
-    return question if AREA_QUESTION in said else ""
+    question, _said = last_exchange(tracker)
+    return question if asked_with(tracker, AREA_QUESTION) else ""
 
 
 def day_line(data: CityData, area: str, day: date, prefix: str = "") -> str:
@@ -195,7 +207,7 @@ class ActionGarbageDay(RuntimeAction):
         data, text, day0 = self.rt.city(), latest_text(tracker), self.rt.clock.today()
         if wants_area_change(text) and not data.garbage.match_area(text.split("変更")[-1]):
             remember_area(self.rt, tracker.sender_id, None)
-            ask_area(dispatcher, data, "のごみの日", "garbage", lead="地区の設定を取り消しました。")
+            ask_area(dispatcher, data, "のごみの日", "garbage", reset=True)
             return [SlotSet(AREA_KEY, None)]
         area, events, candidates = find_area(self.rt, tracker, data, text)
         if candidates:
@@ -215,13 +227,13 @@ class ActionGarbageDay(RuntimeAction):
             earlier = question_answered(tracker)
             period, categories = parse_day_range(earlier, day0), cal.match_categories(earlier)
         lines: list[str] = []
+        fill: dict[str, Any] = {"area": area}
         if categories and period is None:
             lines += next_lines(data, area, categories, day0)
-            shown = categories
+            shown, name = categories, "utter_garbage_next"
         elif period is not None and not period.is_single:
-            lines.append(
-                f"{area}の{period.label}（{format_day(period.start)}〜{format_day(period.end)}）の収集："
-            )
+            name = "utter_garbage_period"
+            fill |= {"period": period.label, "start": format_day(period.start), "end": format_day(period.end)}
             d, shown = period.start, []
             while d <= period.end:
                 lines.append("・" + day_line(data, area, d))
@@ -229,8 +241,7 @@ class ActionGarbageDay(RuntimeAction):
                 d += timedelta(days=1)
         else:
             days = [period.start] if period else [day0, day0 + timedelta(days=1)]
-            lines.append(f"{area}のごみ収集日です。")
-            shown = []
+            name, shown = "utter_garbage_days", []
             for d in days:
                 prefix = "今日" if d == day0 else "明日" if d == day0 + timedelta(days=1) else ""
                 lines.append("・" + day_line(data, area, d, prefix))
@@ -244,7 +255,7 @@ class ActionGarbageDay(RuntimeAction):
             {"title": "明日のごみ", "payload": "明日のごみは？"},
             {"title": CHANGE_AREA_LABEL, "payload": CHANGE_AREA_LABEL},
         ]
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        dispatcher.utter_message(response=name, buttons=buttons, lines="\n".join(lines), **fill)
         page = data.city.pages.get("garbage")
         dispatcher.utter_message(
             json_message=meta(
@@ -277,7 +288,7 @@ class ActionGarbageItem(RuntimeAction):
             # the same item in another category under a condition (茅ヶ崎市: 車の部品 処理困難物 / 大型ごみ)
             ways = [m for m in matches if m.item == best.item]
             ways = [m for i, m in enumerate(ways) if m.category not in {w.category for w in ways[:i]}]
-            lines = [f"「{best.item}」は「{best.category}」です。"]
+            lines: list[str] = []
             if best.note:
                 lines.append(best.note)
             for other in ways[1:]:
@@ -286,6 +297,7 @@ class ActionGarbageItem(RuntimeAction):
                     + (f"：{other.note}" if other.note else "。")
                 )
             area, events = resolve_area(self.rt, tracker, data, text)
+            name = "utter_garbage_item"
             column = data.garbage.column_of(best.category)
             if column:
                 if area:
@@ -294,11 +306,13 @@ class ActionGarbageItem(RuntimeAction):
                     if nxt:
                         lines.append(f"{area}の次の「{column}」の収集は{format_day(nxt)}です。")
                 else:
-                    lines.append("お住まいの地区を教えていただければ、次の収集日もお知らせします。")
+                    name = "utter_garbage_item_ask_area"
             info = data.garbage.category_info(column or best.category).description
-            if info and not best.note:
-                lines.append(info)
-            dispatcher.utter_message(text="\n".join(lines))
+            details = "".join("\n" + line for line in lines)
+            info = "\n" + info if info and not best.note else ""
+            dispatcher.utter_message(
+                response=name, item=best.item, category=best.category, details=details, info=info
+            )
             page = data.city.pages.get("garbage")
             link = {"label": "ごみの分け方（市のページ）", "url": page} if page else None
             dispatcher.utter_message(json_message=meta(kind="garbage", link=link))
@@ -308,22 +322,14 @@ class ActionGarbageItem(RuntimeAction):
             return []
         if matches:
             buttons = [{"title": m.item[:20], "payload": f"{m.item}は何ごみ？"} for m in matches]
-            dispatcher.utter_message(
-                text="どれのことでしょうか？当てはまるものを選んでください。", buttons=buttons
-            )
+            dispatcher.utter_message(response="utter_garbage_item_choose", buttons=buttons)
             dispatcher.utter_message(json_message=meta(kind="garbage"))
             return []
         return self._unknown(dispatcher, data)
 
     def _unknown(self, dispatcher: CollectingDispatcher, data: CityData) -> list[dict[str, Any]]:
         page = data.city.pages.get("garbage") or data.city.website
-        dispatcher.utter_message(
-            text=(
-                "申し訳ありません。その品目の分け方は、私の持っている一覧には見つかりませんでした。\n"
-                f"市のごみ分別のページ（{page}）をご覧いただくか、次の窓口にお問い合わせください。\n"
-                + self.rt.contact_text()
-            )
-        )
+        dispatcher.utter_message(response="utter_garbage_item_unknown", page=page, **self.rt.contact_fill())
         dispatcher.utter_message(
             json_message=meta(kind="unknown", fallback=True, link={"label": "ごみの分け方", "url": page})
         )

@@ -41,10 +41,7 @@ class ActionSubscribeReminder(RuntimeAction):
         md = message_metadata(tracker)
         resident_key = md.get("resident_key")  # the LINE worker's pseudonym of the resident: the push address
         if md.get("channel") != "line" or not resident_key:
-            dispatcher.utter_message(
-                text=f"お知らせ通知はLINEでご利用いただけます。{data.city.name}のLINE公式アカウントを友だち追加して、"
-                "「ごみの日を通知して」と送ってください。"
-            )
+            dispatcher.utter_message(response="utter_reminder_line_only", city=data.city.name)
             dispatcher.utter_message(json_message=meta(kind=kind))
             return []
         area, events = resolve_area(self.rt, tracker, data, text)
@@ -54,10 +51,9 @@ class ActionSubscribeReminder(RuntimeAction):
         with transaction(self.rt.factory) as session:
             _, created = citydata.subscribe(session, sender=tracker.sender_id, sender_ref=str(resident_key),
                                             kind=kind, area=area)  # fmt: skip
-        what = "ごみ収集日の前日の夕方に" if kind == "garbage" else "除雪車が通過したときに"
-        head = "通知を登録しました。" if created else "すでに通知を登録済みです。"
         dispatcher.utter_message(
-            text=f"{head}{area}の{what}お知らせします。\n止めるときは「通知を停止」と送ってください。",
+            response=f"utter_reminder_{'subscribed' if created else 'already_subscribed'}_{kind}",
+            area=area,
             buttons=[{"title": "通知を停止", "payload": "通知を停止"}],
         )
         dispatcher.utter_message(json_message=meta(kind=kind))
@@ -75,10 +71,6 @@ class ActionUnsubscribeReminder(RuntimeAction):
         kind = reminder_kind(text)
         with transaction(self.rt.factory) as session:
             count = citydata.unsubscribe(session, sender=tracker.sender_id, kind=kind)
-        if count:
-            reply = "通知を停止しました。また利用するときは「ごみの日を通知して」と送ってください。"
-        else:
-            reply = "現在、登録されている通知はありません。"
-        dispatcher.utter_message(text=reply)
+        dispatcher.utter_message(response="utter_reminder_stopped" if count else "utter_reminder_none")
         dispatcher.utter_message(json_message=meta(kind="snowplow" if kind == "snowplow" else "garbage"))
         return []

@@ -53,10 +53,7 @@ from bot.storage.db import transaction
 
 log = logging.getLogger(__name__)
 
-CANCELLED = (
-    "通報の入力を取りやめました。入力いただいた内容は保存していません。"
-    "また何かあれば、いつでもお知らせください。"
-)
+CANCELLED = "utter_report_cancelled"  # the domain.yml response
 
 
 def ask(
@@ -121,7 +118,7 @@ class ValidateReportForm(FormValidationAction):
             return []
         text = latest_text(tracker)
         if normalize(text) in CANCEL_WORDS:
-            dispatcher.utter_message(text=CANCELLED)
+            dispatcher.utter_message(response=CANCELLED)
             form_ended(self.rt, tracker)
             return reset_events()
         hazard = urgent_hazard(text)

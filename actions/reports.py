@@ -32,10 +32,7 @@ from knowledge.clock import to_city_time
 
 log = logging.getLogger(__name__)
 
-DECLINED = (
-    "通報を取りやめました。内容は市に送信していません。"
-    "あらためて通報する場合は「通報したい」と送ってください。"
-)
+DECLINED = "utter_report_declined"
 
 
 def _channel(tracker: Tracker, metadata: dict[str, Any]) -> str:
@@ -55,7 +52,7 @@ class ActionSubmitReport(RuntimeAction):
         form_ended(self.rt, tracker)
         confirm = tracker.get_slot("report_confirm")
         if confirm == "no":
-            dispatcher.utter_message(text=DECLINED)
+            dispatcher.utter_message(response=DECLINED)
             return reset_events()
         if confirm != "yes" or not tracker.get_slot("report_category"):
             return reset_events()  # the form ended without a confirmed report (cancelled): nothing to do
@@ -99,27 +96,20 @@ class ActionSubmitReport(RuntimeAction):
 
     def spool(self, dispatcher: CollectingDispatcher, draft: ReportDraft) -> None:
         """The database is down: keep the report on disk for staff, and say no case number can be given."""
-        phone = self.rt.settings.contact_phone
+        phone = self.rt.contact()[1]
         try:
             spool_draft(self.rt.settings.data_dir / "spool" / "reports", draft)
-            text = (
-                "通報の内容は保存しましたが、ただいま受付番号を発行できません。担当者が確認して対応します。"
-                f"お急ぎの場合は {phone} までお電話ください。"
-            )
+            name = "utter_report_spooled"
         except OSError:
             log.exception("report spool failed too")
-            text = f"申し訳ありません。ただいま通報を受け付けられませんでした。お手数ですが {phone} までお電話ください。"
-        dispatcher.utter_message(text=text)
+            name = "utter_report_not_received"
+        dispatcher.utter_message(response=name, phone=phone)
         dispatcher.utter_message(json_message=meta(kind="report", fallback=True))
 
     def accepted(
         self, dispatcher: CollectingDispatcher, outcome: SubmitOutcome, lost: int, channel: str
     ) -> None:
-        lines = [
-            "通報を受け付けました。ありがとうございます。",
-            f"受付番号: {outcome.case_number}",
-            f"担当: {outcome.department}",
-        ]
+        lines: list[str] = []
         if lost:
             lines.append("写真は保存できなかったため、写真なしで受け付けました。")
         if outcome.probable_duplicate_of:
@@ -127,10 +117,12 @@ class ActionSubmitReport(RuntimeAction):
                 f"なお、近くで同じような通報(受付番号 {outcome.probable_duplicate_of})がすでに寄せられています。"
                 "あわせて確認しますので、このまま受け付けています。"
             )
-        lines.append("対応の状況は「私の通報はどうなった？」と送ると確認できます。")
-        if channel == "line":
-            lines.append("状況が変わったら、このLINEでお知らせします。")
-        dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(
+            response="utter_report_accepted_line" if channel == "line" else "utter_report_accepted",
+            case_number=outcome.case_number,
+            department=outcome.department,
+            notes="".join("\n" + line for line in lines),
+        )
         dispatcher.utter_message(json_message=meta(report_id=outcome.case_number, kind="report"))
 
 
@@ -143,7 +135,7 @@ class ActionCancelForm(RuntimeAction):
     ) -> list[dict[str, Any]]:
         in_form = (tracker.active_loop or {}).get("name") == FORM or any(tracker.get_slot(s) for s in SLOTS)
         form_ended(self.rt, tracker)
-        dispatcher.utter_message(text=CANCELLED if in_form else "承知しました。ほかにご用件があればどうぞ。")
+        dispatcher.utter_message(response=CANCELLED if in_form else "utter_cancel_nothing")
         return [ActiveLoop(None), *reset_events()]
 
 
@@ -163,11 +155,8 @@ class ActionReportStatus(RuntimeAction):
             number = wanted.group(0).upper()
             mine = [(r, note) for r, note in mine if r.case_number == number]
             if not mine:
-                where = "LINE" if tracker.sender_id.startswith("line-") else "画面"
-                dispatcher.utter_message(
-                    text=f"受付番号 {number} の通報は、この{where}からのご通報の中に"
-                    "見つかりませんでした。番号をご確認ください。"
-                )
+                where = "line" if tracker.sender_id.startswith("line-") else "web"
+                dispatcher.utter_message(response=f"utter_report_unknown_number_{where}", number=number)
                 dispatcher.utter_message(json_message=meta(kind="report"))
                 return []
         # No case number asked about and no report of theirs: NLU may have sent a question about something else
@@ -176,12 +165,11 @@ class ActionReportStatus(RuntimeAction):
             return []
         if not mine:
             dispatcher.utter_message(
-                text="これまでのご通報は見つかりませんでした。(確認できるのは、同じLINEまたは同じ画面からのご通報です)",
-                buttons=[{"title": "通報する", "payload": "通報したい"}],
+                response="utter_report_none", buttons=[{"title": "通報する", "payload": "通報したい"}]
             )
             dispatcher.utter_message(json_message=meta(kind="report"))
             return []
-        lines = ["ご通報の状況です。" if len(mine) == 1 else f"最近のご通報({len(mine)}件)の状況です。"]
+        lines = []
         for report, note in mine:
             when = to_city_time(report.created_at)
             lines.append(
@@ -190,7 +178,11 @@ class ActionReportStatus(RuntimeAction):
             )
             if note:
                 lines.append(f"  お知らせ: {note}")
-        dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(
+            response="utter_report_status" if len(mine) == 1 else "utter_report_status_many",
+            count=len(mine),
+            reports="\n".join(lines),
+        )
         dispatcher.utter_message(
             json_message=meta(report_id=mine[0][0].case_number if len(mine) == 1 else None, kind="report")
         )

@@ -79,9 +79,19 @@ class Runtime:
     def photos(self) -> PhotoStore:
         return PhotoStore.from_settings(self.settings)
 
-    def contact_text(self) -> str:
+    def contact(self) -> tuple[str, str, str]:
+        """The city's counter as (counter, phone, hours): the configured values, or staff's console edits."""
         s = self.settings
-        return f"{s.contact_counter}\n電話: {s.contact_phone}\n受付時間: {s.contact_hours}"
+        return self.city().contact_fields(s.contact_counter, s.contact_phone, s.contact_hours)
+
+    def contact_text(self) -> str:
+        counter, phone, hours = self.contact()
+        return f"{counter}\n電話: {phone}\n受付時間: {hours}"
+
+    def contact_fill(self) -> dict[str, str]:
+        """The placeholders of the city's counter in a domain.yml response: {counter}, {phone}, {hours}."""
+        counter, phone, hours = self.contact()
+        return {"counter": counter, "phone": phone, "hours": hours}
 
 
 class RuntimeAction(Action):

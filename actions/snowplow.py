@@ -22,7 +22,7 @@ from knowledge.clock import to_city_time, to_utc_naive
 from knowledge.snowplow import in_season, last_plowed, match_area
 
 LOOKBACK = timedelta(hours=24)
-AREA_QUESTION = "除雪の状況を調べる地区を教えてください。"
+AREA_QUESTION = "utter_ask_snowplow_area"
 
 
 class ActionSnowplow(RuntimeAction):
@@ -45,7 +45,9 @@ class ActionSnowplow(RuntimeAction):
         if area is None and answer_sure_or_offer(rt, dispatcher, tracker, offer=not data.snowplow_areas):
             return []
         road = data.city.road_emergency
-        road_line = f"道路の危険・緊急のご連絡は {road.label} {road.phone} へ。" if road.phone else ""
+        # the responses that end with where to report a dangerous road, when the city has a number for it
+        road_fill = {"road_label": road.label, "road_phone": road.phone} if road.phone else {}
+        road_suffix = "_road" if road.phone else ""
         start, end = data.city.snow_season
         page = data.city.pages.get("snowplow")
         link = {"label": "除雪情報（市のページ）", "url": page} if page else None
@@ -53,7 +55,10 @@ class ActionSnowplow(RuntimeAction):
             s_m, s_d = (int(v) for v in start.split("-"))
             e_m, e_d = (int(v) for v in end.split("-"))
             dispatcher.utter_message(
-                text=f"現在は除雪期間外です。除雪車の運行状況は、除雪期間（{s_m}月{s_d}日〜{e_m}月{e_d}日）にお知らせしています。\n{road_line}".strip()
+                response=f"utter_snowplow_off_season{road_suffix}",
+                start=f"{s_m}月{s_d}日",
+                end=f"{e_m}月{e_d}日",
+                **road_fill,
             )
             dispatcher.utter_message(json_message=meta(kind="snowplow", link=link))
             return []
@@ -63,23 +68,23 @@ class ActionSnowplow(RuntimeAction):
             events.append(SlotSet(AREA_KEY, named.name))
         if area is None:
             buttons = [{"title": a.name, "payload": f"{a.name}の除雪"} for a in data.snowplow_areas[:12]]
-            dispatcher.utter_message(text=AREA_QUESTION, buttons=buttons)
+            dispatcher.utter_message(response=AREA_QUESTION, buttons=buttons)
             dispatcher.utter_message(json_message=meta(kind="snowplow"))
             return events
         now_utc = to_utc_naive(now)
         with rt.factory() as session:
             positions = citydata.positions_since(session, now_utc - LOOKBACK, now_utc)
         last = last_plowed(area, positions)
+        fill: dict[str, Any] = {"area": area.name, "map_url": area.map_url, **road_fill}
         if last is None:
-            lines = [f"{area.name}では、この24時間に除雪車が通過した記録はまだありません。",
-                     "大雪の日は幹線道路から順に除雪しています。しばらくお待ちください。"]  # fmt: skip
+            dispatcher.utter_message(response=f"utter_snowplow_not_yet{road_suffix}", **fill)
         else:
             local = to_city_time(last).replace(tzinfo=None)
-            day = "今日" if local.date() == now.date() else "昨日"
-            lines = [f"{area.name}は、{day} {local.hour}時{local.minute:02d}分ごろに除雪車が通過しました。"]
-        lines.append(f"地区の地図: {area.map_url}")
-        if road_line:
-            lines.append(road_line)
-        dispatcher.utter_message(text="\n".join(lines))
+            today = local.date() == now.date()
+            dispatcher.utter_message(
+                response=f"utter_snowplow_passed_{'today' if today else 'yesterday'}{road_suffix}",
+                time=f"{local.hour}時{local.minute:02d}分",
+                **fill,
+            )
         dispatcher.utter_message(json_message=meta(kind="snowplow", link=link))
         return events

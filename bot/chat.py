@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import privacy
+from bot.messages import Messages, default_messages
 from bot.meta import Kind, Meta
 from bot.rasa import RasaClient
 from bot.storage import conversations
@@ -20,10 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
 STORE_RETRY_S = 15.0
-UNAVAILABLE = (
-    "申し訳ありません。ただいま自動応答システムが一時的にご利用いただけません。"
-    "少し時間をおいてからもう一度お試しください。"
-)
+UNAVAILABLE = default_messages().text("unavailable")  # the default wording (bot/messages.yml)
 
 
 class ChatInputError(ValueError):
@@ -109,12 +107,18 @@ class ChatService:
     """
 
     def __init__(
-        self, factory: sessionmaker[Session], rasa: RasaClient, secret: str, contact: str = ""
+        self,
+        factory: sessionmaker[Session],
+        rasa: RasaClient,
+        secret: str,
+        contact: str = "",
+        messages: Messages | None = None,
     ) -> None:
         self._factory = factory
         self._rasa = rasa
         self._secret = secret
         self._contact = contact
+        self._messages = messages or default_messages()
 
     def resident_key(self, channel: str, resident_id: str) -> str:
         """The resident_key (HMAC pseudonym) of the raw `resident_id` a channel knows."""
@@ -169,8 +173,10 @@ class ChatService:
                 raise ValueError("Rasa answered with no message")
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("Rasa unavailable for a %s turn: %s", channel, type(exc).__name__)
-            note = f"お急ぎの場合は {self._contact} までお電話ください。" if self._contact else ""
-            result = ChatResult(replies=[Reply(text=UNAVAILABLE + note)], fallback=True, kind="unavailable")
+            m = self._messages
+            note = m.text("unavailable_contact", contact=self._contact) if self._contact else ""
+            reply = Reply(text=m.text("unavailable") + note)
+            result = ChatResult(replies=[reply], fallback=True, kind="unavailable")
         result.resident_key = key
         answer = "\n".join(r.text for r in result.replies)
         await self._store_answer(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from bot.admin import assets, audit, auth, dashboard, faq, reports, unanswered, users
+from bot.admin import assets, audit, auth, city_settings, dashboard, faq, reports, unanswered, users
 from bot.admin.security import AdminRoute
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
-for _module in (assets, auth, users, faq, unanswered, reports, dashboard, audit):
+for _module in (assets, auth, users, faq, unanswered, reports, dashboard, audit, city_settings):
     router.include_router(_module.router)
 
 

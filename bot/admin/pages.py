@@ -28,6 +28,7 @@ NAV = [  # (path, label, permission)
     ("/admin/reports", "通報", "reports.read"),
     ("/admin/audit", "操作ログ", "audit.read"),
     ("/admin/users", "アカウント", "users.manage"),
+    ("/admin/city", "市の設定", "city.manage"),
 ]
 
 

@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.write": frozenset({"admin", "report_handler"}),
     "audit.read": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
+    "city.manage": frozenset({"admin"}),
     "pii.unmask": frozenset({"admin"}),
     "account.self": ALL_ROLES,
 }

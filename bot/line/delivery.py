@@ -20,6 +20,8 @@ import anyio
 
 from bot.line import usage
 from bot.line.handlers import Messages
+from bot.messages import Messages as Wording
+from bot.messages import default_messages
 from bot.privacy import mask_pii
 from channels.line import messages as lm
 from channels.line.client import (
@@ -45,6 +47,7 @@ class AnswerDelivery:
     line_client: LineClient
     gate: usage.PushGate
     contact: str = ""
+    wording: Wording | None = None  # the gateway's own texts (None: bot/messages.yml as it is)
 
     async def deliver(
         self,
@@ -114,7 +117,11 @@ class AnswerDelivery:
         reply_token = event.reply_token if stage != "pushing" else None  # a refused reply leaves it unused
         if not (reply_token and event.age_s() <= REPLY_TOKEN_FRESH_S):
             await self._check_allowance()
-        fallback = lm.text_messages([lm.fallback_reply(self.contact)])
+        wording = self.wording or default_messages()
+        text = wording.text("fallback_reply")
+        if self.contact:
+            text += wording.text("fallback_reply_contact", contact=self.contact)
+        fallback = lm.text_messages([text])
         result = await self._send(event, fallback, f"{event.event_id}:fallback", reply_token)
         await self._count(fallback_texts=1, late_pushes=result.calls if result.via == "push" else 0)
         return result

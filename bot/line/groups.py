@@ -19,14 +19,14 @@ log = logging.getLogger(__name__)
 GONE = frozenset({"leave", "memberLeft"})
 
 
-async def leave_group(line_client: LineClient, event: LineEvent) -> bool:
+async def leave_group(line_client: LineClient, event: LineEvent, notice: str = lm.GROUP_NOTICE) -> bool:
     """Tell the group (by reply, while the token is fresh: never a push) and leave it; True when it left."""
     chat_id = event.chat_id
     if event.type in GONE or not chat_id:
         return False
     if event.reply_token and event.age_s() <= REPLY_TOKEN_FRESH_S:
         try:
-            await line_client.reply(event.reply_token, lm.text_messages([lm.GROUP_NOTICE]))
+            await line_client.reply(event.reply_token, lm.text_messages([notice]))
         except (LineApiError, LineUnavailable) as exc:  # e.g. an earlier attempt used the token
             log.info("LINE %s: notice not sent (%s); leaving anyway", event.source_type, exc)
     try:

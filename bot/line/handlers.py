@@ -15,6 +15,7 @@ a video, an audio clip, a file — is answered with a reminder of the report and
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,8 @@ from bot.alerts import record_staff_alert
 from bot.chat import ChatInputError, ChatService
 from bot.line.groups import leave_group
 from bot.line.unsend import take_back
+from bot.messages import Messages as Wording
+from bot.messages import default_messages
 from bot.storage import conversations
 from bot.storage import line_inbox as inbox
 from bot.storage.db import utcnow
@@ -84,15 +87,21 @@ class Answerer:
         contact: str = "",
         retention_days: int = 30,
         rate_per_minute: int = 30,
+        wording: Wording | None = None,
     ) -> None:
         self.factory = factory
         self.chat = chat
         self.line_client = line_client
         self.photos = photos
         self.contact = contact
+        self.wording = wording or default_messages()  # the gateway's own texts (bot/messages.yml)
         self.retention_days = retention_days
         self._limiter = RateLimiter(rate_per_minute)  # per resident, in this process
         self._told_to_wait: set[str] = set()
+
+    def rate_limited_reply(self, wait_s: float) -> str:
+        """Told once when a resident sends more messages a minute than the gateway answers."""
+        return self.wording.text("rate_limited", seconds=max(1, math.ceil(wait_s)))
 
     async def answer(
         self,
@@ -103,7 +112,7 @@ class Answerer:
     ) -> Messages:
         if event.source_type != "user":
             if not event.standby:
-                await leave_group(self.line_client, event)
+                await leave_group(self.line_client, event, self.wording.text("group_notice"))
             return []  # groups and rooms are not served
         resident_id = event.user_id
         if not resident_id:
@@ -123,7 +132,7 @@ class Answerer:
                 if len(self._told_to_wait) > 10_000:  # bounded like the limiter itself
                     self._told_to_wait.clear()
                 self._told_to_wait.add(resident_key)
-                return await save(lm.text_messages([lm.rate_limited_reply(wait)]))
+                return await save(lm.text_messages([self.rate_limited_reply(wait)]))
             self._told_to_wait.discard(resident_key)
         handler = HANDLERS.get(kind, on_unsupported if event.type == "message" else on_ignore)
         return await handler(self, turn)
@@ -161,10 +170,18 @@ def kind_of(event: LineEvent) -> str:
     return f"message/{event.message_type}" if event.type == "message" else event.type
 
 
+def follow_greeting(wording: Wording, contact: str) -> list[str]:
+    """The texts sent when a resident adds the account as a friend (greeting, how to use, privacy)."""
+    texts = wording.texts_of("follow_greeting")
+    if contact:
+        texts[-1] += wording.text("follow_greeting_contact", contact=contact)
+    return texts
+
+
 async def on_follow(a: Answerer, turn: Turn) -> Messages:
     resident_key, resident_id = turn.resident_key, turn.resident_id
     return await turn.save(
-        lm.text_messages(lm.follow_greeting(a.contact), lm.menu_quick_reply()),
+        lm.text_messages(follow_greeting(a.wording, a.contact), lm.menu_quick_reply()),
         lambda s: inbox.remember_user(s, resident_key, resident_id, follow=True),
     )
 
@@ -180,7 +197,7 @@ async def on_postback(a: Answerer, turn: Turn) -> Messages:
     if data.get("a") == "fb":
         helpful = data.get("v") == "1"
         faq_id = data.get("faq") or None
-        text = lm.FEEDBACK_THANKS_YES if helpful else lm.FEEDBACK_THANKS_NO
+        text = a.wording.text("feedback_thanks_yes" if helpful else "feedback_thanks_no")
         quick = None if helpful else lm.menu_quick_reply()
         return await turn.save(
             lm.text_messages([text], quick),
@@ -208,8 +225,8 @@ async def on_unsend(a: Answerer, turn: Turn) -> Messages:
 
 
 async def on_sticker(a: Answerer, turn: Turn) -> Messages:
-    generic = lm.text_messages([lm.STICKER_REPLY], lm.menu_quick_reply())
-    return await a.remind_of_report(turn, lm.REPORT_IN_PROGRESS, generic)
+    generic = lm.text_messages([a.wording.text("sticker_reply")], lm.menu_quick_reply())
+    return await a.remind_of_report(turn, a.wording.text("report_in_progress"), generic)
 
 
 async def on_text(a: Answerer, turn: Turn) -> Messages:
@@ -226,16 +243,15 @@ async def on_location(a: Answerer, turn: Turn) -> Messages:
 async def on_image(a: Answerer, turn: Turn) -> Messages:
     message_id = turn.event.message_id
     if a.photos is None:  # no photo storage here: "send it again" could never work
-        return await a.remind_of_report(
-            turn, lm.PHOTOS_NOT_ACCEPTED, lm.text_messages([lm.PHOTOS_NOT_ACCEPTED])
-        )
+        refused = a.wording.text("photos_not_accepted")
+        return await a.remind_of_report(turn, refused, lm.text_messages([refused]))
     if not message_id:
-        return await turn.save(lm.text_messages([lm.PHOTO_FAILED_REPLY]))
+        return await turn.save(lm.text_messages([a.wording.text("photo_failed_reply")]))
     try:
         data, content_type = await a.line_client.get_content(message_id)
     except LineApiError:  # gone (404) or refused: ask the resident to send it again
         log.warning("LINE event %s: image content unavailable", turn.row_id)
-        return await turn.save(lm.text_messages([lm.PHOTO_FAILED_REPLY]))
+        return await turn.save(lm.text_messages([a.wording.text("photo_failed_reply")]))
     photos = a.photos
     try:
         stored = await anyio.to_thread.run_sync(
@@ -254,8 +270,8 @@ async def on_image(a: Answerer, turn: Turn) -> Messages:
 
 async def on_unsupported(a: Answerer, turn: Turn) -> Messages:
     """A message type madoguchi does not read (video, audio, file…): during a report, a photo is asked for."""
-    generic = lm.text_messages([lm.UNSUPPORTED_REPLY], lm.menu_quick_reply())
-    return await a.remind_of_report(turn, lm.MEDIA_DURING_REPORT, generic)
+    generic = lm.text_messages([a.wording.text("unsupported_reply")], lm.menu_quick_reply())
+    return await a.remind_of_report(turn, a.wording.text("media_during_report"), generic)
 
 
 async def on_ignore(a: Answerer, turn: Turn) -> Messages:

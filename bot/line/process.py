@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatService
 from bot.line.wake import listen_for_wakes
 from bot.line.worker import LineOptions, LineWorker, build_worker
+from bot.messages import for_settings
 from bot.privacy import install_log_masking
 from bot.rasa import RasaClient
 from bot.settings import Settings, load_settings
@@ -121,7 +122,11 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.session_factory = factory
     app.state.chat = ChatService(
-        factory, rasa, settings.secret_key.get_secret_value(), contact=settings.contact
+        factory,
+        rasa,
+        settings.secret_key.get_secret_value(),
+        contact=settings.contact,
+        messages=for_settings(settings),
     )
     app.state.line_options = LineOptions.from_settings(settings)  # tests may tune both before start-up
     add_healthz(app, factory, state)

@@ -33,6 +33,8 @@ from bot.chat import ChatService
 from bot.line.delivery import QUOTA_HOLD_S, AnswerDelivery, QuotaHold
 from bot.line.handlers import Answerer, Messages, PhotoSink
 from bot.line.usage import PushGate
+from bot.messages import Messages as Wording
+from bot.messages import for_settings
 from bot.privacy import mask_pii
 from bot.reports.photos import PhotoStore
 from bot.run.retention import forget_resident
@@ -105,11 +107,12 @@ class LineWorker:
         photos: PhotoSink | None,
         options: LineOptions | None = None,
         contact: str = "",
+        wording: Wording | None = None,
     ) -> None:
         self._factory = factory
         self._line_client = line_client
         self.options = options or LineOptions()
-        self.delivery = AnswerDelivery(line_client, PushGate(factory), contact)
+        self.delivery = AnswerDelivery(line_client, PushGate(factory), contact, wording)
         self.answerer = Answerer(
             factory,
             chat,
@@ -118,6 +121,7 @@ class LineWorker:
             contact=contact,
             retention_days=self.options.retention_days,
             rate_per_minute=self.options.rate_per_minute,
+            wording=wording,
         )
         self._work_due = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -383,4 +387,5 @@ def build_worker(
         access_token, settings.line_api_base_url, settings.line_data_api_base_url, options.policy
     )
     photos = PhotoStore.from_settings(settings)
-    return LineWorker(factory, chat, line_client, photos, options, settings.contact), line_client
+    wording = for_settings(settings)
+    return LineWorker(factory, chat, line_client, photos, options, settings.contact, wording), line_client

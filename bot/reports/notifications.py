@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.push import push_to_resident
+from bot.messages import Messages, default_messages
 from bot.reports.categories import CategoryTable
 from bot.settings import Settings
 from bot.storage.db import transaction, utcnow
@@ -75,46 +76,53 @@ def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
 
 # What a resident reads for each status, the same words in the push (`status_message`) and in the answer to
 # 「私の通報はどうなった？」 (actions/reports.py): never 対応予定 in one place and 「対応することが決まりました」
-# in the other.
-STATUS_WORDS = {
-    RECEIVED: "担当課の確認を待っています",
-    CHECKING: "担当課で現地の状況を確認しています",
-    SCHEDULED: "対応することが決まりました",
-    DONE: "対応が完了しました",
-    OUT_OF_SCOPE: "市では対応できない内容でした",
-    DUPLICATE: "ほかの通報とあわせて対応します",
+# in the other. The words are texts of bot/messages.yml, which a city may reword.
+STATUS_KEYS = {
+    RECEIVED: "received",
+    CHECKING: "checking",
+    SCHEDULED: "scheduled",
+    DONE: "done",
+    OUT_OF_SCOPE: "out_of_scope",
+    DUPLICATE: "duplicate",
 }
 
 
-def status_words(status: str) -> str:
+def status_words(status: str, wording: Messages | None = None) -> str:
     """The resident's words for a status (a status unknown here is quoted as it is)."""
-    return STATUS_WORDS.get(status, f"「{status}」")
+    key = STATUS_KEYS.get(status)
+    return (wording or default_messages()).text(f"report_status_{key}") if key else f"「{status}」"
 
 
 def status_message(
-    case_number: str, status: str, note: str = "", duplicate_case: str | None = None, category_label: str = ""
+    case_number: str,
+    status: str,
+    note: str = "",
+    duplicate_case: str | None = None,
+    category_label: str = "",
+    wording: Messages | None = None,
 ) -> str:
-    """What the resident reads on LINE when their case changes."""
-    subject = f"{category_label}の通報" if category_label else "ご通報"
-    head = f"{subject}(受付番号 {case_number})について、"
-    after = {
-        SCHEDULED: "準備ができしだい作業します。",
-        DONE: "ご協力ありがとうございました。",
-        DUPLICATE: (
-            f"同じ場所の通報(受付番号 {duplicate_case})をすでに受け付けていたためです。"
-            if duplicate_case
-            else "同じ内容の通報をすでに受け付けていたためです。"
-        ),
-    }.get(status, "")
-    if status in STATUS_WORDS:
-        sorry = "申し訳ありませんが、" if status == OUT_OF_SCOPE else ""
-        body = f"{sorry}{status_words(status)}。{after}"
+    """What the resident reads on LINE when their case changes (texts of bot/messages.yml)."""
+    m = wording or default_messages()
+    subject = (
+        m.text("report_subject_category", category=category_label)
+        if category_label
+        else m.text("report_subject")
+    )
+    head = m.text("report_head", subject=subject, case_number=case_number)
+    words = status_words(status, m)
+    key = STATUS_KEYS.get(status)
+    if key is None:
+        body = m.text("report_body_other", words=words)
+    elif status == DUPLICATE and duplicate_case:
+        body = m.text("report_body_duplicate_of", words=words, duplicate_case=duplicate_case)
+    elif status in (SCHEDULED, DONE, OUT_OF_SCOPE, DUPLICATE):
+        body = m.text(f"report_body_{key}", words=words)
     else:
-        body = f"状況が{status_words(status)}になりました。"
+        body = m.text("report_body", words=words)
     lines = [head + body]
     if note:
-        lines.append(("理由: " if status == OUT_OF_SCOPE else "担当課より: ") + note)
-    lines.append("ご不明な点は「私の通報はどうなった？」と送ってください。")
+        lines.append(m.text("report_reason" if status == OUT_OF_SCOPE else "report_staff_note", note=note))
+    lines.append(m.text("report_footer"))
     return "\n".join(lines)
 
 
@@ -139,7 +147,7 @@ def mark_notified(factory: sessionmaker[Session], event_id: int) -> datetime | N
 
 
 def _pending(
-    session: Session, categories: CategoryTable | None, limit: int
+    session: Session, categories: CategoryTable | None, limit: int, wording: Messages | None = None
 ) -> list[tuple[int, int, str, str]]:
     """(event id, report id, resident key, text) of LINE status changes not delivered yet, oldest first."""
     rows = session.execute(
@@ -161,9 +169,8 @@ def _pending(
             else None
         )
         label = categories.get(report.category).label if categories else ""
-        text = status_message(
-            report.case_number, event.status_to, event.note, dup.case_number if dup else None, label
-        )
+        dup_case = dup.case_number if dup else None
+        text = status_message(report.case_number, event.status_to, event.note, dup_case, label, wording)
         jobs.append((event.id, report.id, report.reporter, text))
     return jobs
 
@@ -173,10 +180,11 @@ def retry_pending_notifications(
     notifier: Notifier,
     categories: CategoryTable | None = None,
     limit: int = 100,
+    wording: Messages | None = None,
 ) -> int:
     """Push status changes of LINE reports that were not delivered yet (same retry key, so never twice)."""
     with factory() as session:
-        jobs = _pending(session, categories, limit)
+        jobs = _pending(session, categories, limit, wording)
     sent = 0
     for event_id, report_id, resident_key, text in jobs:
         if push_status(notifier, resident_key, text, report_id, event_id):

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from bot.storage.db import Base
 
-MODEL_MODULES = ("models", "line_inbox", "reports", "citydata", "accounts")
+MODEL_MODULES = ("models", "line_inbox", "reports", "citydata", "accounts", "city_settings")
 
 for _name in MODEL_MODULES:
     try:

@@ -19,6 +19,7 @@ the files did not say plainly is in :attr:`GarbageCalendar.warnings`.
 
 Unlike 5374 (which ignores national holidays) the city decides with
 ``collect_on_holidays``: when false, recurring collections on a national holiday are skipped.
+``holiday_policy`` overrides it per category (``{"燃やせるごみ": True}``: collected on holidays even so).
 Explicit ``YYYYMMDD`` dates are always kept. Nothing is collected while the area's centre is
 suspended.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -83,6 +85,7 @@ class GarbageCalendar:
         collect_on_holidays: bool = True,
         warnings: list[DataProblem] | None = None,
         reader: Reader | None = None,
+        holiday_policy: Mapping[str, bool] | None = None,
     ):
         self._areas = {a.name: a for a in areas}
         self._categories = list(categories)
@@ -90,6 +93,7 @@ class GarbageCalendar:
         self._descriptions = descriptions or {}
         self._remarks = remarks or {}
         self.collect_on_holidays = collect_on_holidays
+        self.holiday_policy = dict(holiday_policy or {})
         self.warnings = list(warnings or [])
         self._items = ItemIndex(items)
         self._area_index = AreaIndex(areas, reader)
@@ -98,7 +102,11 @@ class GarbageCalendar:
     # ----------------------------------------------------------------- loading
     @classmethod
     def load(
-        cls, directory: str | Path, collect_on_holidays: bool = True, reader: Reader | None = None
+        cls,
+        directory: str | Path,
+        collect_on_holidays: bool = True,
+        reader: Reader | None = None,
+        holiday_policy: Mapping[str, bool] | None = None,
     ) -> GarbageCalendar:
         """Read a 5374 data directory; raises :class:`GarbageDataError` listing every bad row."""
         d = Path(directory)
@@ -139,7 +147,16 @@ class GarbageCalendar:
             raise GarbageDataError(problems, warnings)
         assert centers is not None
         return cls(
-            areas, categories, centers, items, descriptions, remarks, collect_on_holidays, warnings, reader
+            areas,
+            categories,
+            centers,
+            items,
+            descriptions,
+            remarks,
+            collect_on_holidays,
+            warnings,
+            reader,
+            holiday_policy,
         )
 
     # ----------------------------------------------------------------- areas
@@ -255,7 +272,11 @@ class GarbageCalendar:
             return True
         if not sched.is_recurring(day):
             return False
-        return self.collect_on_holidays or not jpholiday.is_holiday(day)
+        return self.collects_on_holidays(category) or not jpholiday.is_holiday(day)
+
+    def collects_on_holidays(self, category: str) -> bool:
+        """The holiday policy of ``category``: its own when the city set one, else the city-wide one."""
+        return self.holiday_policy.get(category, self.collect_on_holidays)
 
     def skip_reason(self, area: str, category: str, day: date) -> str | None:
         """Why a day the rule names is not collected: ``"suspended"``, ``"holiday"`` or None."""

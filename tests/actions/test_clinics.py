@@ -8,7 +8,7 @@ from pathlib import Path
 from actions.clinics import ActionHolidayClinic
 from knowledge.clinics import ClinicRoster
 from knowledge.kb import FaqEntry
-from tests.support.citydata import make_env, metas, sure_of
+from tests.support.citydata import make_env, metas, responses, sure_of
 
 
 def test_next_sunday_lists_only_that_day(tmp_path: Path) -> None:
@@ -24,26 +24,31 @@ def test_next_sunday_lists_only_that_day(tmp_path: Path) -> None:
         assert clinic.name in text and clinic.phone in text
     assert not any(name in text for name in others)
     assert "#7119" in text and "#8000" in text and "119番" in text
-    assert metas(messages)[0]["kind"] == "clinic"
+    assert metas(messages)[0]["kind"] == "clinic" and responses(messages) == ["utter_clinic_day"]
+    assert messages[0]["day"] == "9月20日（日）" and messages[0]["emergency"] == "119"
 
 
 def test_finished_duty_is_not_offered(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 20, 18, 0))  # Sunday, after every duty ended
-    text, _, _ = env.run(ActionHolidayClinic(env.rt), "今日の当番医")
-    assert "受付時間は終了しました" in text
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "今日の当番医")
+    assert "受付時間は終了しました" in text and responses(messages) == ["utter_clinic_day_closed_next"]
     assert "次の当番医は9月21日（月）です" in text  # 敬老の日
 
 
 def test_weekday_has_no_duty(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 9, 0))
-    text, _, _ = env.run(ActionHolidayClinic(env.rt), "明日やってる休日当番医")
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "明日やってる休日当番医")
     assert "9月17日（木）は休日当番医の指定がありません" in text
+    assert (
+        responses(messages) == ["utter_clinic_day_none_next"] and messages[0]["next_day"] == "9月20日（日）"
+    )
     assert "次の当番医は9月20日（日）です" in text
 
 
 def test_year_end_lists_every_day(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 12, 1, 9, 0))
-    text, _, _ = env.run(ActionHolidayClinic(env.rt), "年末年始の当番医")
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "年末年始の当番医")
+    assert responses(messages) == ["utter_clinic_period"]
     for day in ("12月29日（火）", "12月31日（木）", "1月1日（金）", "1月3日（日）"):
         assert f"【{day}】" in text
 

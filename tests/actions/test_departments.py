@@ -7,23 +7,28 @@ from pathlib import Path
 
 from actions.departments import ActionDepartment
 from knowledge.kb import FaqEntry
-from tests.support.citydata import make_env, metas, sure_of
+from tests.support.citydata import make_env, metas, responses, sure_of
 
 
 def test_department_open_and_closed(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0))  # Tuesday
     text, messages, _ = env.run(ActionDepartment(env.rt), "住民票はどこで取れますか")
     assert "市民課（本庁舎1階）" in text and "0120-000-101" in text and "ただいま受付時間内です" in text
+    assert responses(messages) == ["utter_department_open"]
+    assert messages[0]["name"] == "市民課" and messages[0]["phone"] == "0120-000-101"
     assert metas(messages)[0]["kind"] == "department"
     env.at(datetime(2026, 12, 29, 10, 0))
-    text, _, _ = env.run(ActionDepartment(env.rt), "住民票はどこで取れますか")
+    text, messages, _ = env.run(ActionDepartment(env.rt), "住民票はどこで取れますか")
     assert "受付時間外" in text and "次の受付は1月4日（月） 8:30からです" in text
+    assert responses(messages) == ["utter_department_closed_until"]
+    assert (messages[0]["reopen_day"], messages[0]["reopen_time"]) == ("1月4日（月）", "8:30")
 
 
 def test_unknown_topic_gives_general_contact(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0))
     text, messages, _ = env.run(ActionDepartment(env.rt), "ふにゃほげの担当")
     assert "総合案内" in text and metas(messages)[0]["fallback"] is True
+    assert responses(messages) == ["utter_department_unknown"]
 
 
 # --- the FAQ's turn: no department matches ---------------------------------------------------------------------
@@ -56,4 +61,5 @@ def test_a_matching_department_answers_from_the_list_whatever_the_faq(tmp_path: 
     env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=searcher)
     text, messages, _ = env.run(ActionDepartment(env.rt), "児童手当の窓口は？")
     assert "こども家庭課" in text and metas(messages) == [{"kind": "department"}]
+    assert responses(messages)[0].startswith("utter_department_")
     assert searcher.calls == []

@@ -17,7 +17,7 @@ from actions.faq_answer import STRICT_OOS_CONFIDENCE
 from bot.storage.models import Unanswered
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit
-from tests.support.citydata import CityEnv, ScriptedSearcher, make_env, metas
+from tests.support.citydata import CityEnv, ScriptedSearcher, make_env, metas, responses
 
 ENTRY = FaqEntry(
     id="cert-001",
@@ -65,7 +65,7 @@ def test_close_candidates_offer_choices_and_a_person_and_are_logged(tmp_path: Pa
     text, messages, _ = env.run(
         ActionSearchFaq(env.rt), "証明書がほしい 090-1234-5678", intent="ask_city_service"
     )
-    assert "どれに近いですか？" in text
+    assert "どれに近いですか？" in text and responses(messages) == ["utter_faq_choose"]
     titles = [b["title"] for m in messages for b in (m.get("buttons") or [])]
     assert len(titles) == 4 and titles[-1] == "担当者に問い合わせたい"
     assert metas(messages)[0]["candidates"] == ["cert-001", "cert-002", "cert-003"]
@@ -80,7 +80,7 @@ def test_no_reliable_match_says_so_gives_the_counter_and_logs(tmp_path: Path) ->
         ActionSearchFaq(env.rt), "市役所の屋上で花火をしてもいいですか", intent="nlu_fallback"
     )
     assert "確実にお答えできる情報が見つかりませんでした" in text
-    assert env.settings.contact_phone in text
+    assert env.settings.contact_phone in text and responses(messages) == ["utter_faq_unknown"]
     assert metas(messages) == [{"fallback": True, "kind": "unknown"}]
     (row,) = unanswered(env)
     assert row.reason == "unknown" and row.candidates == []
@@ -122,7 +122,7 @@ def test_human_contact_gives_the_counter(tmp_path: Path) -> None:
     env, _ = env_with(tmp_path, "unknown")
     text, messages, _ = env.run(ActionHumanContact(env.rt), "人と話したい", intent="request_human")
     assert env.settings.contact_counter in text and env.settings.contact_phone in text
-    assert metas(messages) == [{"kind": "human"}]
+    assert metas(messages) == [{"kind": "human"}] and responses(messages) == ["utter_human_contact"]
 
 
 def test_a_question_taken_for_a_request_for_a_person_gets_the_sure_answer_then_the_counter(
@@ -137,10 +137,10 @@ def test_a_question_taken_for_a_request_for_a_person_gets_the_sure_answer_then_t
     assert all(m.get("kind") != "human" for m in metas(messages))
 
 
-def _asked(question: str, bot_said: str, answer: str) -> list[dict[str, Any]]:
+def _asked(question: str, bot_said: str, answer: str, response: str | None = None) -> list[dict[str, Any]]:
     return [
         {"event": "user", "text": question},
-        {"event": "bot", "text": bot_said},
+        {"event": "bot", "text": bot_said, "metadata": {"utter_action": response} if response else {}},
         {"event": "user", "text": answer},
     ]
 
@@ -148,19 +148,19 @@ def _asked(question: str, bot_said: str, answer: str) -> list[dict[str, Any]]:
 def test_an_area_typed_after_the_area_question_is_answered_by_its_topic(tmp_path: Path) -> None:
     env, searcher = env_with(tmp_path, "unknown")
     garbage_asked = "お住まいの地区を教えてください。次の中から選ぶか、町名を送ってください。"
-    history = _asked("明日は燃えるごみの日ですか", garbage_asked, "本町です")
+    history = _asked("明日は燃えるごみの日ですか", garbage_asked, "本町です", "utter_ask_garbage_area")
     text, _, _ = env.run(ActionSearchFaq(env.rt), "本町です", intent="nlu_fallback", history=history)
     assert "中央地区のごみ収集日です" in text and "明日11月24日（火）" in text  # 本町 is in 中央地区
     assert env.slots["garbage_area"] == "中央地区" and searcher.calls == []
 
     snow_asked = "除雪の状況を調べる地区を教えてください。"
-    history = _asked("除雪はまだですか", snow_asked, "山手地区")
+    history = _asked("除雪はまだですか", snow_asked, "山手地区", "utter_ask_snowplow_area")
     text, _, _ = env.run(ActionSearchFaq(env.rt), "山手地区", intent="nlu_fallback", history=history)
     assert "現在は除雪期間外です" in text and searcher.calls == []  # 23 November: the snow action answered
 
     # Not right after an area question, or not an area: the FAQ search as usual.
     history = _asked("こんにちは", "こんにちは。市の「まどぐち」です。", "本町です")
     env.run(ActionSearchFaq(env.rt), "本町です", intent="nlu_fallback", history=history)
-    history = _asked("明日は燃えるごみの日ですか", garbage_asked, "粗大ごみの料金")
+    history = _asked("明日は燃えるごみの日ですか", garbage_asked, "粗大ごみの料金", "utter_ask_garbage_area")
     env.run(ActionSearchFaq(env.rt), "粗大ごみの料金", intent="nlu_fallback", history=history)
     assert [c["text"] for c in searcher.calls] == ["本町です", "粗大ごみの料金"]

@@ -81,6 +81,7 @@ def test_a_torn_search_offers_the_close_entries_and_logs_the_question(tmp_path: 
     assert done
     assert metas(messages) == [{"candidates": ["gomi-010", "other-001"], "kind": "choose"}]
     assert [b["title"] for b in messages[0]["buttons"]][-1] == "担当者に問い合わせたい"
+    assert messages[0]["response"] == "utter_faq_choose"
     with env.rt.factory() as session:
         logged = session.scalars(select(Unanswered)).all()
     assert [(u.text, u.reason) for u in logged] == [("粗大ごみの出し方を教えて", "choose")]

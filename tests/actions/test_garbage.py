@@ -10,7 +10,7 @@ import pytest
 from actions.garbage import ActionGarbageDay, ActionGarbageItem
 from bot.storage import conversations
 from knowledge.kb import FaqEntry
-from tests.support.citydata import CityEnv, buttons, make_env, metas, sure_of
+from tests.support.citydata import CityEnv, buttons, make_env, metas, responses, sure_of
 
 SAT_BEFORE_HOLIDAYS = datetime(2026, 9, 19, 10, 0)  # Mon 21 敬老の日, Tue 22 国民の休日, Wed 23 秋分の日
 
@@ -20,9 +20,10 @@ def test_area_is_asked_once_then_remembered(tmp_path: Path) -> None:
     text, messages, events = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
     assert "地区を教えてください" in text
     assert {"title": "中央地区", "payload": "中央地区のごみの日"} in buttons(messages)
-    assert metas(messages) == [{"kind": "garbage"}]
+    assert metas(messages) == [{"kind": "garbage"}] and responses(messages) == ["utter_ask_garbage_area"]
 
-    text, _, events = env.run(ActionGarbageDay(env.rt), "中央地区のごみの日")
+    text, messages, events = env.run(ActionGarbageDay(env.rt), "中央地区のごみの日")
+    assert responses(messages) == ["utter_garbage_days"] and messages[0]["area"] == "中央地区"
     assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "中央地区"} in events
     assert "中央地区" in text
     with env.factory() as session:
@@ -42,7 +43,11 @@ def test_a_bare_area_answers_the_question_that_asked_for_it(tmp_path: Path) -> N
     asked = [
         {"event": "user", "text": "明日は燃えるごみの日ですか"},
         {"event": "action", "name": "action_garbage_day"},
-        {"event": "bot", "text": "お住まいの地区を教えてください。次の中から選ぶか、町名を送ってください。"},
+        {
+            "event": "bot",
+            "text": "お住まいの地区を教えてください。次の中から選ぶか、町名を送ってください。",
+            "metadata": {"utter_action": "utter_ask_garbage_area"},
+        },  # fmt: skip
         {"event": "bot", "text": None, "data": {"custom": {"madoguchi": {"kind": "garbage"}}}},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "中央地区"},
@@ -102,7 +107,14 @@ def test_item_with_area_gives_next_collection(tmp_path: Path) -> None:
     assert "キャップとラベルを外し" in text
     # 水4: the 4th Wednesday of September (23rd) is 秋分の日, so the next one is in October.
     assert "中央地区の次の「ペットボトル」の収集は10月28日（水）です" in text
-    assert metas(messages)[0]["kind"] == "garbage"
+    assert metas(messages)[0]["kind"] == "garbage" and responses(messages) == ["utter_garbage_item"]
+    assert (messages[0]["item"], messages[0]["category"]) == ("ペットボトル", "ペットボトル")
+    env.slots.clear()
+    text, messages, _ = env.run(
+        ActionGarbageItem(env.rt), "ぺっとぼとるはどうやって捨てる？", sender="web-new"
+    )
+    assert responses(messages) == ["utter_garbage_item_ask_area"]
+    assert "キャップとラベルを外し" in text and "お住まいの地区を教えていただければ" in text
 
 
 def test_item_unknown_falls_back_honestly(tmp_path: Path) -> None:
@@ -111,13 +123,13 @@ def test_item_unknown_falls_back_honestly(tmp_path: Path) -> None:
     assert "見つかりませんでした" in text
     assert "https://www.city.midorino.example/kurashi/gomi/" in text
     assert env.settings.contact_phone in text
-    assert metas(messages)[0]["fallback"] is True
+    assert metas(messages)[0]["fallback"] is True and responses(messages) == ["utter_garbage_item_unknown"]
 
 
 def test_item_ambiguous_offers_choices(tmp_path: Path) -> None:
     env: CityEnv = make_env(tmp_path, SAT_BEFORE_HOLIDAYS)
     text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぼとる")
-    assert "どれのことでしょうか" in text
+    assert "どれのことでしょうか" in text and responses(messages) == ["utter_garbage_item_choose"]
     assert all(b["payload"].endswith("は何ごみ？") for b in buttons(messages))
 
 

@@ -10,7 +10,7 @@ from actions.garbage import ActionGarbageDay, ActionGarbageItem
 from bot.storage import citydata
 from bot.storage.db import transaction
 from knowledge.csvdata import decode
-from tests.support.citydata import CityEnv, buttons, make_env
+from tests.support.citydata import CityEnv, bot_events, buttons, make_env
 
 CITIES = Path(__file__).resolve().parents[1] / "data" / "garbage5374"
 MONDAY = datetime(2026, 6, 1, 9, 0)
@@ -118,7 +118,7 @@ def test_the_area_chosen_answers_the_question_that_offered_the_choice(tmp_path: 
     chosen = buttons(messages)[2]["payload"]
     history = [
         {"event": "user", "text": question},
-        {"event": "bot", "text": text},
+        *bot_events(messages),
         {"event": "user", "text": chosen},
     ]
     text, _, _ = env.run(ActionGarbageDay(env.rt), chosen, history=history)

@@ -9,7 +9,7 @@ from actions.reminders import ActionSubscribeReminder, ActionUnsubscribeReminder
 from bot.storage import citydata
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit
-from tests.support.citydata import ScriptedSearcher, make_env, metas
+from tests.support.citydata import ScriptedSearcher, make_env, metas, responses
 
 LINE = {"channel": "line", "resident_key": "ref-123"}
 
@@ -18,8 +18,11 @@ def test_subscribe_and_unsubscribe_on_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0))
     text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して", metadata=LINE)
     assert "地区を教えてください" in text
-    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "中央地区で通知して", metadata=LINE)
+    text, messages, _ = env.run(ActionSubscribeReminder(env.rt), "中央地区で通知して", metadata=LINE)
     assert "通知を登録しました。中央地区のごみ収集日の前日の夕方にお知らせします" in text
+    assert responses(messages) == ["utter_reminder_subscribed_garbage"] and messages[0]["area"] == "中央地区"
+    _, messages, _ = env.run(ActionSubscribeReminder(env.rt), "中央地区で通知して", metadata=LINE)
+    assert responses(messages) == ["utter_reminder_already_subscribed_garbage"]
     text, _, _ = env.run(ActionSubscribeReminder(env.rt), "除雪を通知して", metadata=LINE)  # area remembered
     assert "中央地区の除雪車が通過したときに" in text
     with env.factory() as session:
@@ -29,15 +32,16 @@ def test_subscribe_and_unsubscribe_on_line(tmp_path: Path) -> None:
         assert {(s.kind, s.area, s.sender_ref) for s in subs} == {
             ("garbage", "中央地区", "ref-123"), ("snowplow", "中央地区", "ref-123"),
         }  # fmt: skip
-    text, _, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
-    assert "通知を停止しました" in text
-    text, _, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
-    assert "登録されている通知はありません" in text
+    text, messages, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
+    assert "通知を停止しました" in text and responses(messages) == ["utter_reminder_stopped"]
+    text, messages, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
+    assert "登録されている通知はありません" in text and responses(messages) == ["utter_reminder_none"]
 
 
 def test_web_is_told_to_use_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 12, 0))
-    text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して")
+    text, messages, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して")
+    assert responses(messages) == ["utter_reminder_line_only"]
     assert "LINE" in text and f"{env.rt.city().city.name}のLINE公式アカウント" in text
     with env.factory() as session:
         assert citydata.active_subscriptions(session, "garbage") == []

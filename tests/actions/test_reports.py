@@ -22,7 +22,7 @@ from bot.storage import reports as repo
 from bot.storage.reports import Report
 from knowledge.clock import CityClock
 from knowledge.kb import FaqEntry
-from tests.support.citydata import sure_of
+from tests.support.citydata import responses, sure_of
 from tests.support.report_form import SENDER, Form, metas, photo, report_runtime, texts
 from tests.support.reports import FakeNotifier
 
@@ -58,6 +58,7 @@ def test_happy_path_with_photo_and_location(rt: Runtime) -> None:
     assert form.slots["report_confirm"] == "yes"
     events, said = form.act(ActionSubmitReport(rt), "はい")
     assert "受付番号: R-" in texts(said) and "このLINEでお知らせします" in texts(said)
+    assert responses(said) == ["utter_report_accepted_line"] and said[0]["case_number"].startswith("R-")
     (meta,) = metas(said)
     assert meta["kind"] == "report" and meta["report_id"].startswith("R-")
     assert {"event": "slot", "timestamp": None, "name": "report_confirm", "value": None} in events
@@ -99,6 +100,7 @@ def test_no_at_confirmation_sends_nothing(rt: Runtime) -> None:
     assert form.slots["report_confirm"] == "no"
     _, said = form.act(ActionSubmitReport(rt), "いいえ")
     assert "取りやめました" in texts(said) and "送信していません" in texts(said)
+    assert responses(said) == ["utter_report_declined"]
     with factory() as session:
         assert session.query(Report).count() == 0
 
@@ -125,10 +127,12 @@ def test_status_query_lists_own_cases_with_latest_note(rt: Runtime) -> None:
     )
     _, said = Form(rt).act(ActionReportStatus(rt), f"{case}の状況")
     assert case in texts(said) and metas(said)[0]["report_id"] == case
+    assert responses(said) == ["utter_report_status"]
     _, said = Form(rt, sender="line-someone-else").act(ActionReportStatus(rt), "私の通報はどうなった?")
     assert case not in texts(said) and "見つかりませんでした" in texts(said)
     _, said = Form(rt, sender="line-someone-else").act(ActionReportStatus(rt), f"{case}はどうなった")
-    assert "見つかりませんでした" in texts(said)
+    assert "見つかりませんでした" in texts(said) and responses(said) == ["utter_report_unknown_number_line"]
+    assert said[0]["number"] == case
 
 
 def test_probable_duplicate_is_mentioned_and_still_accepted(rt: Runtime) -> None:
@@ -210,7 +214,7 @@ def test_database_outage_spools_the_report(rt: Runtime, monkeypatch: pytest.Monk
         report_confirm="yes",
     )
     _, said = form.act(ActionSubmitReport(rt), "はい")
-    assert "内容は保存しました" in texts(said)
+    assert "内容は保存しました" in texts(said) and responses(said) == ["utter_report_spooled"]
     assert len(list((settings.data_dir / "spool" / "reports").glob("*.json"))) == 1
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from actions.snowplow import ActionSnowplow
 from bot.app import create_app
 from knowledge.kb import FaqEntry
-from tests.support.citydata import make_env, metas, sure_of
+from tests.support.citydata import make_env, metas, responses, sure_of
 
 TOKEN = "test-snowplow-token"
 
@@ -76,6 +76,7 @@ def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: s
     env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), searcher=sure_of(RULE, decision))
     text, messages, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "除雪の状況を調べる地区を教えてください" in text and metas(messages) == [{"kind": "snowplow"}]
+    assert responses(messages) == ["utter_ask_snowplow_area"]
     env.at(datetime(2026, 7, 1, 12, 0))
     text, _, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")
     assert "除雪期間外です" in text
@@ -84,7 +85,8 @@ def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: s
 def test_an_area_named_or_remembered_answers_from_the_positions_whatever_the_faq(tmp_path: Path) -> None:
     searcher = sure_of(RULE)
     env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), searcher=searcher)
-    text, _, events = env.run(ActionSnowplow(env.rt), "桜ケ丘は除雪されましたか")
+    text, messages, events = env.run(ActionSnowplow(env.rt), "桜ケ丘は除雪されましたか")
+    assert responses(messages) == ["utter_snowplow_not_yet_road"] and messages[0]["area"] == "桜ケ丘地区"
     assert "桜ケ丘地区では、この24時間に除雪車が通過した記録はまだありません" in text
     assert {"event": "slot", "timestamp": None, "name": "garbage_area", "value": "桜ケ丘地区"} in events
     text, _, _ = env.run(ActionSnowplow(env.rt), "除雪車来た？")  # the area just remembered

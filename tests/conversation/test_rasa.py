@@ -32,16 +32,20 @@ needs_model = pytest.mark.skipif(
 
 # Warnings Rasa 3.6 raises for any project with a form and a default fallback: responses used only by the
 # form (utter_ask_<slot>) and by action_default_fallback (utter_default) are "not used in any story or rule".
+
+def _responses_actions_name() -> set[str]:
+    """Responses the custom actions utter by name (``response="utter_…"``; a name built in an f-string counts by
+    its literal prefix): Rasa's validator cannot see them in stories or rules."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "actions").glob("*.py"))
+    prefixes = set(re.findall(r"\butter_[a-z0-9_]+", source))
+    domain = (REPO / "domain.yml").read_text(encoding="utf-8")
+    responses = set(re.findall(r"^  (utter_[a-z0-9_]+):", domain, flags=re.MULTILINE))
+    return {r for r in responses if any(r.startswith(p) for p in prefixes)}
+
+
 KNOWN_RASA_WARNINGS = {
     f"The utterance '{name}' is not used in any story or rule."
-    for name in (
-        "utter_default",
-        "utter_ask_report_category",
-        "utter_ask_report_photos",
-        "utter_ask_report_location",
-        "utter_ask_report_description",
-        "utter_ask_report_confirm",
-    )
+    for name in {"utter_default", *_responses_actions_name()}
 }
 
 # Held-out phrases (not in data/nlu) with the intent they must get.

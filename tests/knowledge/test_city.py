@@ -114,3 +114,46 @@ def test_city_folder_layout() -> None:
     assert folder.report_categories == DATA / "report_categories.json"
     assert folder.richmenu == DATA / "richmenu.json"
     assert folder.profile().name == "みどり野市"
+
+
+def test_holiday_policy_per_category_defaults_to_the_city_wide_flag() -> None:
+    city = CityProfile.from_dict(
+        {"name": "テスト市", "collect_on_holidays": False, "holiday_collection": {"燃やすごみ": True}}
+    )
+    assert city.collects_on_holidays("燃やすごみ") is True
+    assert city.collects_on_holidays("ペットボトル") is False  # no policy of its own: the city-wide one
+    with pytest.raises(ValueError, match="true か false"):
+        CityProfile.from_dict({"name": "テスト市", "holiday_collection": {"燃やすごみ": "yes"}})
+
+
+def test_a_bad_holiday_policy_in_city_json_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "city.json"
+    path.write_text(json.dumps({"name": "テスト市", "holiday_collection": ["燃やすごみ"]}), encoding="utf-8")
+    with pytest.raises(CityDataError, match="holiday_collection"):
+        CityProfile.load(path)
+
+
+def test_the_overlay_replaces_only_what_staff_changed() -> None:
+    base = CityProfile.load(DATA / "city.json")
+    city = base.with_overlay(
+        {
+            "contact": {"phone": "000-1111-2222", "hours": "平日 9:00〜17:00"},
+            "website": "https://www.town.example.jp/",
+            "pages": {"garbage": "https://www.town.example.jp/gomi/", "faq": ""},
+            "collect_on_holidays": True,
+            "holiday_collection": {"ペットボトル": False},
+        }
+    )
+    assert city.contact == Contact(
+        "市役所 総合案内", "000-1111-2222", "平日 9:00〜17:00", "本庁舎1階 総合案内"
+    )
+    assert city.website == "https://www.town.example.jp/"
+    assert city.pages["garbage"] == "https://www.town.example.jp/gomi/" and "faq" not in city.pages
+    assert city.pages["clinics"] == base.pages["clinics"]
+    assert city.collects_on_holidays("燃やすごみ") is True
+    assert city.collects_on_holidays("ペットボトル") is False
+    assert city.name == base.name and city.advice_lines == base.advice_lines
+    assert base.with_overlay({}) == base
+    # a None policy removes the category's own one: it follows the city-wide flag again
+    again = city.with_overlay({"holiday_collection": {"ペットボトル": None}})
+    assert again.holiday_collection == {} and again.collects_on_holidays("ペットボトル") is True

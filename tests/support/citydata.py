@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +22,47 @@ from knowledge.clock import CityClock
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit, SearchOutcome
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "city"
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DIR = ROOT / "knowledge" / "data" / "city"
+PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+
+
+@cache
+def domain_responses() -> dict[str, list[dict[str, Any]]]:
+    """The responses of the real domain.yml, as Rasa reads them."""
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def render(message: dict[str, Any]) -> str:
+    """The text a resident reads for one dispatcher message: its `text`, or its domain.yml response with the
+    placeholders filled from the message's keyword arguments as Rasa does (a missing one fails the test)."""
+    name = message.get("response")
+    if not name:
+        return str(message.get("text") or "")
+    assert name in domain_responses(), f"{name} is not a response of domain.yml"
+    template = str(domain_responses()[name][0]["text"])
+    names = set(PLACEHOLDER.findall(template))
+    missing = names - set(message)
+    assert not missing, f"{name}: no value for {sorted(missing)}"
+    return PLACEHOLDER.sub(lambda m: str(message[m.group(1)]), template)
+
+
+def bot_events(messages: list[dict]) -> list[dict[str, Any]]:
+    """The tracker events Rasa records for the dispatcher messages: the rendered text, the response's name as
+    `utter_action` in the metadata."""
+    return [
+        {
+            "event": "bot",
+            "text": render(m) or None,
+            "metadata": {"utter_action": m["response"]} if m.get("response") else {},
+        }
+        for m in messages
+    ]
+
+
+def responses(messages: list[dict]) -> list[str]:
+    """The names of the domain.yml responses the dispatcher was told to send, in order."""
+    return [m["response"] for m in messages if m.get("response")]
 
 
 class UnknownSearcher:
@@ -85,8 +128,8 @@ class CityEnv:
         intent: str | None = None,
         history: list[dict[str, Any]] | None = None,
     ) -> tuple[str, list[dict], list[dict]]:
-        """One turn (after the tracker events `history`): returns (all visible text joined, the dispatcher
-        messages, the events)."""
+        """One turn (after the tracker events `history`): returns (all visible text joined, responses rendered
+        from domain.yml, the dispatcher messages, the events)."""
         tracker = Tracker(
             sender_id=sender,
             slots=dict(self.slots),
@@ -99,7 +142,7 @@ class CityEnv:
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
-        visible = "\n".join(m.get("text") or "" for m in dispatcher.messages if m.get("text"))
+        visible = "\n".join(t for t in (render(m) for m in dispatcher.messages) if t)
         return visible, dispatcher.messages, events
 
 

@@ -23,7 +23,7 @@ from actions.runtime import Runtime
 from bot.reports.photos import PhotoStore
 from bot.settings import Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
-from tests.support.citydata import UnknownSearcher
+from tests.support.citydata import UnknownSearcher, bot_events, render
 
 SENDER = "line-0123456789abcdef"
 DOMAIN: dict[str, Any] = {"forms": {"report_form": {"required_slots": list(SLOTS)}}, "slots": {}}
@@ -105,12 +105,12 @@ class Form:
             if event["event"] == "slot":
                 self.slots[event["name"]] = event["value"]
         self.history += [{"event": "user", "text": text}]
-        self.history += [{"event": "bot", "text": m.get("text")} for m in dispatcher.messages]
+        self.history += bot_events(dispatcher.messages)
         self.history += [e for e in events if e["event"] == "slot"]
         # the form asks for the first empty slot next, unless the validator ended the form
         if not any(e["event"] == "slot" and e["name"] == "requested_slot" for e in events):
             self.slots["requested_slot"] = next((s for s in SLOTS if self.slots[s] is None), None)
-        return events, [m["text"] for m in dispatcher.messages if m.get("text")]
+        return events, [t for t in (render(m) for m in dispatcher.messages) if t]
 
     def act(
         self, action: Action, text: str = "", metadata: dict | None = None
@@ -125,7 +125,8 @@ class Form:
 
 
 def texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
+    """What the resident reads: texts, and responses rendered from domain.yml."""
+    return "\n".join(render(m) for m in messages)
 
 
 def metas(messages: list[dict]) -> list[dict]:

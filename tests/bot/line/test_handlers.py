@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.chat import ChatService
 from bot.line.handlers import HANDLERS, Answerer, Messages, kind_of
+from bot.messages import Messages as Wording
 from bot.storage import line_inbox as inbox
 from bot.storage.db import transaction
 from bot.storage.line_inbox import LineUser
@@ -173,3 +174,14 @@ def test_feedback_postback_is_thanked_without_rasa(factory) -> None:  # type: ig
         factory, _answerer(factory, rasa), event("postback", USER, postback={"data": "a=fb&v=1&faq=FAQ-001"})
     )
     assert _texts(answer) == [lm.FEEDBACK_THANKS_YES] and rasa.calls == []
+
+
+def test_a_city_rewords_the_gateways_own_texts(factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "messages.yml"
+    path.write_text('sticker_reply: "スタンプをどうも。"\nfollow_greeting: ["ようこそ"]\n', encoding="utf-8")
+    answerer = _answerer(factory, StubRasa())
+    answerer.wording = Wording.load(path)
+    sticker, _ = _answer(factory, answerer, event("message", USER, message={"type": "sticker", "id": "1"}))
+    follow, _ = _answer(factory, answerer, event("follow", USER))
+    assert _texts(sticker) == ["スタンプをどうも。"]
+    assert _texts(follow) == ["ようこそ\nお急ぎのご用件や個別のご相談は 0120-000-000 へお問い合わせください。"]

@@ -251,3 +251,14 @@ def test_demo_data_loads() -> None:
 
 
 _DEMO_CAL = GarbageCalendar.load(DEMO, collect_on_holidays=False)
+
+
+def test_holiday_policy_per_category_overrides_the_city_wide_flag() -> None:
+    respect_day = date(2026, 9, 21)  # 敬老の日, a Monday: 燃やすごみ of 中央地区
+    cal = GarbageCalendar.load(DEMO, collect_on_holidays=False, holiday_policy={"燃やすごみ": True})
+    assert cal.collects("中央地区", "燃やすごみ", respect_day)
+    assert cal.skip_reason("中央地区", "プラスチック容器包装", date(2026, 9, 22)) == "holiday"
+    assert not _DEMO_CAL.collects("中央地区", "燃やすごみ", respect_day)
+    opposite = GarbageCalendar.load(DEMO, collect_on_holidays=True, holiday_policy={"燃やすごみ": False})
+    assert opposite.next_collection("中央地区", "燃やすごみ", date(2026, 9, 20)) != respect_day
+    assert opposite.collects("中央地区", "プラスチック容器包装", date(2026, 9, 22))
