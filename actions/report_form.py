@@ -31,7 +31,7 @@ from actions.report_parsing import (
     YES_WORDS,
     decode_location,
     describe_location,
-    emergency_text,
+    emergency_response,
     encode_location,
     latest_text,
     location_from_metadata,
@@ -97,9 +97,10 @@ def acknowledge(rt: Runtime, dispatcher: CollectingDispatcher, location: str) ->
     if lat is None or lon is None:
         return
     name = short_address(address) or place_of(rt, lat, lon)
-    dispatcher.utter_message(
-        text=f"{name}付近ですね。ありがとうございます。" if name else "送っていただいた場所で承ります。"
-    )
+    if name:
+        dispatcher.utter_message(response="utter_report_location_near", place=name)
+    else:
+        dispatcher.utter_message(response="utter_report_location_shared")
 
 
 class ValidateReportForm(FormValidationAction):
@@ -125,8 +126,8 @@ class ValidateReportForm(FormValidationAction):
         if hazard:
             s = self.rt.settings
             phone = s.water_emergency_phone if hazard == "water" else s.road_emergency_phone
-            if not warned_in_this_form(tracker, phone):
-                dispatcher.utter_message(text=emergency_text(s, hazard))
+            if not warned_in_this_form(tracker, hazard, phone):
+                dispatcher.utter_message(response=emergency_response(hazard), phone=phone)
         return await super().run(dispatcher, tracker, domain)
 
     # --- category ---------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class ValidateReportForm(FormValidationAction):
             code = match.code if match else OTHER  # free text that fits nothing is その他
         else:
             return {"report_category": None}  # a generic "通報したい": ask which kind
-        dispatcher.utter_message(text=f"「{table.get(code).label}」の通報として承ります。")
+        dispatcher.utter_message(response="utter_report_category_taken", category=table.get(code).label)
         return {"report_category": code}
 
     # --- photos -----------------------------------------------------------------------------------
@@ -163,14 +164,10 @@ class ValidateReportForm(FormValidationAction):
             existing = current if isinstance(current, list) else []
             merged = list(dict.fromkeys(existing + own_photos(self.rt.photos(), ids, tracker.sender_id)))
             if not merged:
-                dispatcher.utter_message(
-                    text="写真を確認できませんでした。もう一度送るか、「スキップ」と送ってください。"
-                )
+                dispatcher.utter_message(response="utter_report_photo_unreadable")
                 return {"report_photos": None} if requested == "report_photos" else {}
             if len(merged) > MAX_PHOTOS:
-                dispatcher.utter_message(
-                    text=f"写真は{MAX_PHOTOS}枚までです。最初の{MAX_PHOTOS}枚を使います。"
-                )
+                dispatcher.utter_message(response="utter_report_photos_too_many", max=MAX_PHOTOS)
             return {"report_photos": merged[:MAX_PHOTOS]}
         if requested != "report_photos":
             return {}
@@ -179,7 +176,7 @@ class ValidateReportForm(FormValidationAction):
             return {"report_photos": SKIP, "report_location": location}
         if normalize(latest_text(tracker)) in SKIP_WORDS:
             return {"report_photos": SKIP}
-        dispatcher.utter_message(text="写真を送ってください。写真がない場合は「スキップ」と送ってください。")
+        dispatcher.utter_message(response="utter_report_photo_wanted")
         return {"report_photos": None}
 
     def validate_report_photos(
@@ -192,7 +189,7 @@ class ValidateReportForm(FormValidationAction):
         if isinstance(value, list):
             photos = own_photos(self.rt.photos(), value, tracker.sender_id)[:MAX_PHOTOS]
             if photos:
-                dispatcher.utter_message(text=f"写真を受け取りました(計{len(photos)}枚)。")
+                dispatcher.utter_message(response="utter_report_photos_received", count=len(photos))
                 return {"report_photos": photos}
         return {"report_photos": None}
 
@@ -216,13 +213,13 @@ class ValidateReportForm(FormValidationAction):
             gps = photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
             if gps:
                 place = photo_place(self.rt, gps)
-                dispatcher.utter_message(text=f"{place}ですね。ありがとうございます。")
+                dispatcher.utter_message(response="utter_report_location_photo", place=place)
                 return {"report_location": encode_location(gps[0], gps[1], place)}
             return {"report_location": None}
         if word in NO_WORDS:
             return {"report_location": None}  # the question comes again, without the photo's position
         if len(word) < 2:
-            dispatcher.utter_message(text="場所がわかるように、住所や目印をもう少し詳しく教えてください。")
+            dispatcher.utter_message(response="utter_report_location_vague")
             return {"report_location": None}
         return {"report_location": str(value).strip()[:200]}
 
@@ -234,7 +231,7 @@ class ValidateReportForm(FormValidationAction):
             return {"report_description": None}
         text = str(value or "").strip()
         if len(normalize(text)) < 2:
-            dispatcher.utter_message(text="どのような状況か、ひとことでも教えてください。")
+            dispatcher.utter_message(response="utter_report_description_short")
             return {"report_description": None}
         return {"report_description": text[:1000]}
 
@@ -247,7 +244,7 @@ class ValidateReportForm(FormValidationAction):
             return {"report_confirm": "yes"}
         if word in NO_WORDS or word.startswith("いいえ"):
             return {"report_confirm": "no"}
-        dispatcher.utter_message(text="「はい」か「いいえ」でお答えください。")
+        dispatcher.utter_message(response="utter_report_yes_or_no")
         return {"report_confirm": None}
 
 

@@ -15,7 +15,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.reports.photos import PhotoStore
-from bot.settings import Settings
 from knowledge.snowplow import SnowplowArea, distance_m
 
 log = logging.getLogger(__name__)
@@ -197,25 +196,20 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in SLOTS] + [SlotSet("requested_slot", None)]
 
 
-def emergency_text(s: Settings, kind: str) -> str:
-    if kind == "water":
-        return (
-            "【水が噴き出しているなど、今まさに危険な場合】24時間受付の水道緊急ダイヤル "
-            f"{s.water_emergency_phone} へすぐにお電話ください。\nこのままこちらで通報の入力も続けられます。"
-        )
-    return (
-        "【道路に大きな穴がある・倒木で道がふさがっているなど、今まさに危険な場合】24時間受付の道路緊急ダイヤル "
-        f"{s.road_emergency_phone} へすぐにお電話ください。事故やけが人がある場合は 110番・119番へ。\n"
-        "このままこちらで通報の入力も続けられます。"
-    )
+def emergency_response(kind: str) -> str:
+    """The domain.yml response that gives the 24-hour emergency number of a hazard (`{phone}`)."""
+    return f"utter_report_emergency_{'water' if kind == 'water' else 'road'}"
 
 
-def warned_in_this_form(tracker: Tracker, phone: str) -> bool:
+def warned_in_this_form(tracker: Tracker, kind: str, phone: str) -> bool:
+    """Whether this form already gave the emergency number of the hazard (its response, or the number)."""
     for event in reversed(tracker.events or []):
         if event.get("event") == "active_loop" and event.get("name") == FORM:
             return False
-        if event.get("event") == "bot" and phone in (event.get("text") or ""):
-            return True
+        if event.get("event") == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            if said == emergency_response(kind) or phone in (event.get("text") or ""):
+                return True
     return False
 
 

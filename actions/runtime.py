@@ -7,6 +7,7 @@ searcher, the live city data and the city clock. Every action takes it in its co
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ from bot.storage.db import make_engine, migrate, session_factory
 from knowledge.clock import CityClock
 from knowledge.kb import FaqEntry
 from knowledge.search import SearchOutcome
+
+log = logging.getLogger(__name__)
 
 
 class FaqSearcher(Protocol):
@@ -82,7 +85,12 @@ class Runtime:
     def contact(self) -> tuple[str, str, str]:
         """The city's counter as (counter, phone, hours): the configured values, or staff's console edits."""
         s = self.settings
-        return self.city().contact_fields(s.contact_counter, s.contact_phone, s.contact_hours)
+        configured = (s.contact_counter, s.contact_phone, s.contact_hours)
+        try:
+            return self.city().contact_fields(*configured)
+        except Exception:  # the database is away: the configured counter still helps the resident
+            log.warning("city settings unavailable; giving the configured contact", exc_info=True)
+            return configured
 
     def contact_text(self) -> str:
         counter, phone, hours = self.contact()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rasa_sdk import Tracker
 
 from actions.report_parsing import (
     SKIP,
     decode_location,
     describe_location,
+    emergency_response,
     encode_location,
     location_from_metadata,
     own_photos,
@@ -17,6 +19,7 @@ from actions.report_parsing import (
     place_near,
     short_address,
     urgent_hazard,
+    warned_in_this_form,
 )
 from knowledge.snowplow import load_areas
 from tests.support.citydata import DEMO_DIR
@@ -83,3 +86,23 @@ def test_only_the_residents_own_photos_count(tmp_path: Path) -> None:
     assert photo_gps(store, [theirs, mine]) == (pytest.approx(GPS[0]), pytest.approx(GPS[1]))
     assert photo_gps(store, SKIP) is None
     engine.dispose()
+
+
+def test_the_emergency_number_is_known_given_by_its_response_whatever_its_wording() -> None:
+    def tracker(*events: dict) -> Tracker:
+        return Tracker(
+            "s", {}, {}, [{"event": "active_loop", "name": "report_form"}, *events], False, None, {}, None
+        )
+
+    reworded = {
+        "event": "bot",
+        "text": "危ないときは緊急ダイヤルへ。",
+        "metadata": {"utter_action": "utter_report_emergency_road"},
+    }
+    assert emergency_response("road") == "utter_report_emergency_road"
+    assert warned_in_this_form(tracker(reworded), "road", "000-0000-1190")
+    assert not warned_in_this_form(tracker(reworded), "water", "000-0000-2190")
+    assert warned_in_this_form(
+        tracker({"event": "bot", "text": "水道 000-0000-2190 へ"}), "water", "000-0000-2190"
+    )
+    assert not warned_in_this_form(tracker(), "road", "000-0000-1190")

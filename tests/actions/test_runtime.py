@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from rasa_sdk import Tracker
 
 from actions.runtime import RuntimeAction, message_metadata, meta
@@ -46,3 +47,16 @@ def test_runtime_gives_the_city_its_clock_and_the_report_tables(tmp_path: Path) 
             return "action_probe"
 
     assert Probe(rt).rt is rt
+
+
+def test_the_contact_is_the_configured_one_when_the_city_store_is_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = make_env(tmp_path, datetime(2026, 11, 23, 10, 0))
+    s = env.rt.settings
+
+    def away() -> None:
+        raise OSError("database is down")
+
+    monkeypatch.setattr(env.rt, "city", away)
+    assert env.rt.contact() == (s.contact_counter, s.contact_phone, s.contact_hours)
