@@ -19,7 +19,6 @@ per-address bucket for its helper endpoints.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings
 from channels.asgi import send_json
-from channels.web.ratelimit import RateLimiter, client_ip
+from channels.web.ratelimit import RateLimiter, client_ip, too_many
 
 __all__ = [
     "BodyLimitMiddleware",
@@ -158,12 +157,4 @@ def check_upload_rate(request: Request, resident_key: str) -> None:
     limits = upload_limits(request)
     wait = limits.ip.check(client_ip(request)) or limits.sender.check(resident_key)
     if wait:
-        seconds = max(1, math.ceil(wait))
-        raise HTTPException(
-            status_code=429,
-            detail=(
-                f"写真が続けて送られたため、受け付けを少し止めています。{seconds}秒ほど待ってから、"
-                "もう一度送ってください。(too many uploads)"
-            ),
-            headers={"Retry-After": str(seconds)},
-        )
+        raise too_many(wait, "写真が続けて送られたため、受け付けを少し止めています。", "too many uploads")

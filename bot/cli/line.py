@@ -16,6 +16,11 @@ richmenu_app = typer.Typer(no_args_is_help=True, help="リッチメニュー (ri
 app.add_typer(richmenu_app, name="richmenu")
 
 
+DEFINITION_OPTION = typer.Option(
+    None, "--definition", exists=True, dir_okay=False, help="default: the city folder's city/richmenu.json"
+)
+
+
 def _definition_file(given: Path | None) -> Path:
     """The rich menu to use: ``--definition``, else the city folder's ``city/richmenu.json`` when it has one,
     else the menu madoguchi ships."""
@@ -42,13 +47,7 @@ def _image(definition: dict, image: Path | None, font: Path | None) -> tuple[byt
 
 @richmenu_app.command("upload")
 def upload(
-    definition_file: Path | None = typer.Option(
-        None,
-        "--definition",
-        exists=True,
-        dir_okay=False,
-        help="default: the city folder's city/richmenu.json",
-    ),
+    definition_file: Path | None = DEFINITION_OPTION,
     image: Path | None = typer.Option(
         None, exists=True, dir_okay=False, help="PNG/JPEG 2500x1686 (default: drawn from the definition)"
     ),
@@ -89,13 +88,7 @@ def upload(
 def preview(
     out: Path = typer.Argument(..., dir_okay=False, help="where to write the PNG"),
     font: Path | None = typer.Option(None, exists=True, dir_okay=False),
-    definition_file: Path | None = typer.Option(
-        None,
-        "--definition",
-        exists=True,
-        dir_okay=False,
-        help="default: the city folder's city/richmenu.json",
-    ),
+    definition_file: Path | None = DEFINITION_OPTION,
 ) -> None:
     """リッチメニュー画像を書き出します (no upload)."""
     data, _ = _image(richmenu.load_definition(_definition_file(definition_file)), None, font)

@@ -127,14 +127,16 @@ def limiter_for(request: Request) -> WebLimits:
     return limits
 
 
-def too_many(wait_s: float) -> HTTPException:
+def too_many(
+    wait_s: float,
+    what: str = "短い時間にたくさんのメッセージが送られました。",
+    english: str = "too many requests",
+) -> HTTPException:
+    """429 with ``Retry-After`` and a Japanese message: ``what`` happened, then how long to wait."""
     seconds = max(1, math.ceil(wait_s))
     return HTTPException(
         status_code=429,
-        detail=(
-            f"短い時間にたくさんのメッセージが送られました。{seconds}秒ほど待ってから、もう一度お試しください。"
-            "(too many requests)"
-        ),
+        detail=f"{what}{seconds}秒ほど待ってから、もう一度お試しください。({english})",
         headers={"Retry-After": str(seconds)},
     )
 
