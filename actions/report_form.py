@@ -45,7 +45,7 @@ from actions.report_parsing import (
     urgent_hazard,
     warned_in_this_form,
 )
-from actions.runtime import Runtime, RuntimeAction, message_metadata
+from actions.runtime import Runtime, RuntimeAction, message_metadata, render_response
 from bot.reports.categories import OTHER
 from bot.reports.service import MAX_PHOTOS
 from bot.storage import conversations
@@ -57,10 +57,21 @@ CANCELLED = "utter_report_cancelled"  # the domain.yml response
 
 
 def ask(
-    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, buttons: list[dict[str, str]]
+    rt: Runtime,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    question: tuple[str, dict[str, Any]],
+    buttons: list[dict[str, str]],
 ) -> None:
-    """Ask one of the form's questions, and record it as the form's open question."""
-    dispatcher.utter_message(text=text, buttons=buttons or None)
+    """Ask one of the form's questions (a domain.yml response and its placeholders), and record it, as the
+    resident reads it, as the form's open question."""
+    name, fill = question
+    dispatcher.utter_message(response=name, buttons=buttons or None, **fill)
+    text = render_response(domain, name, **fill)
+    if text is None:  # Rasa sent no domain (selective domain): the question is asked, but not recorded
+        log.warning("report form: no response %s in the domain; open question not recorded", name)
+        return
     try:
         with transaction(rt.factory) as session:
             conversations.set_report_question(session, tracker.sender_id, text, buttons)
@@ -256,8 +267,7 @@ class ActionAskReportCategory(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         buttons = [{"title": c.label, "payload": c.label} for c in self.rt.categories().categories]
-        text = "どのような内容の通報ですか？当てはまるものを選ぶか、ひとことで教えてください。"
-        ask(self.rt, dispatcher, tracker, text, buttons)
+        ask(self.rt, dispatcher, tracker, domain, ("utter_ask_report_category", {}), buttons)
         return []
 
 
@@ -268,11 +278,8 @@ class ActionAskReportPhotos(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        text = (
-            f"状況がわかる写真があれば送ってください({MAX_PHOTOS}枚まで)。"
-            "写真がない場合は「スキップ」と送ってください。"
-        )
-        ask(self.rt, dispatcher, tracker, text, [{"title": "スキップ", "payload": "スキップ"}])
+        question = ("utter_ask_report_photos", {"max": MAX_PHOTOS})
+        ask(self.rt, dispatcher, tracker, domain, question, [{"title": "スキップ", "payload": "スキップ"}])
         return []
 
 
@@ -286,22 +293,15 @@ class ActionAskReportLocation(RuntimeAction):
         declined = normalize(latest_text(tracker)) in NO_WORDS
         gps = None if declined else photo_gps(self.rt.photos(), tracker.get_slot("report_photos"))
         if gps:
-            text = (
-                f"{photo_place(self.rt, gps)}を使いますか？\n"
-                "別の場所の場合は、住所や目印を入力するか、位置情報を送ってください。"
-            )
+            question = ("utter_ask_report_location_photo", {"place": photo_place(self.rt, gps)})
             buttons = [
                 {"title": "はい、この場所", "payload": "はい"},
                 {"title": "いいえ", "payload": "いいえ"},
             ]
-            ask(self.rt, dispatcher, tracker, text, buttons)
+            ask(self.rt, dispatcher, tracker, domain, question, buttons)
             return []
-        lead = "では、" if declined else ""
-        text = (
-            f"{lead}場所を教えてください。住所や目印(例:中央町3丁目のコンビニ前)を入力するか、"
-            "位置情報を送ってください(LINE は「+」→「位置情報」)。わからない場合は「スキップ」と送ってください。"
-        )
-        ask(self.rt, dispatcher, tracker, text, [{"title": "スキップ", "payload": "スキップ"}])
+        name = "utter_ask_report_location_other" if declined else "utter_ask_report_location"
+        ask(self.rt, dispatcher, tracker, domain, (name, {}), [{"title": "スキップ", "payload": "スキップ"}])
         return []
 
 
@@ -312,8 +312,7 @@ class ActionAskReportDescription(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        text = "どのような状況か、簡単に教えてください(例:幅50センチほどの穴があいている)。"
-        ask(self.rt, dispatcher, tracker, text, [])
+        ask(self.rt, dispatcher, tracker, domain, ("utter_ask_report_description", {}), [])
         return []
 
 
@@ -328,15 +327,18 @@ class ActionAskReportConfirm(RuntimeAction):
         photos = tracker.get_slot("report_photos")
         count = len(photos) if isinstance(photos, list) else 0
         summary = (
-            f"次の内容で市に通報します。\n種類: {cat.label}\n場所: "
-            f"{describe_location(tracker.get_slot('report_location'))}\n"
-            f"写真: {f'{count}枚' if count else 'なし'}\n"
-            f"内容: {tracker.get_slot('report_description') or ''}\n担当: {cat.department}\n"
-            "よろしいですか？"
+            "utter_ask_report_confirm" if count else "utter_ask_report_confirm_no_photo",
+            {
+                "category": cat.label,
+                "location": describe_location(tracker.get_slot("report_location")),
+                "count": count,
+                "description": tracker.get_slot("report_description") or "",
+                "department": cat.department,
+            },
         )
         buttons = [
             {"title": "はい、通報する", "payload": "はい"},
             {"title": "いいえ、やめる", "payload": "いいえ"},
         ]
-        ask(self.rt, dispatcher, tracker, summary, buttons)
+        ask(self.rt, dispatcher, tracker, domain, summary, buttons)
         return []

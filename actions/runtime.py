@@ -8,6 +8,7 @@ searcher, the live city data and the city clock. Every action takes it in its co
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -117,3 +118,16 @@ def meta(**values: Any) -> dict[str, Any]:
 def message_metadata(tracker: Any) -> dict[str, Any]:
     data = (tracker.latest_message or {}).get("metadata") or {}
     return data if isinstance(data, dict) else {}
+
+
+PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+
+
+def render_response(domain: dict[str, Any], name: str, **fill: Any) -> str | None:
+    """The text Rasa sends for the response `name` of the domain it passed to the action, placeholders filled
+    the way Rasa fills them (None when the domain has no such response)."""
+    variants = (domain.get("responses") or {}).get(name) or []
+    text = variants[0].get("text") if variants else None
+    if not isinstance(text, str):
+        return None
+    return PLACEHOLDER.sub(lambda m: str(fill[m[1]]) if m[1] in fill else m[0], text)

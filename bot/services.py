@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatService
 from bot.live_citydata import CityDataStore
 from bot.live_search import LiveSearcher
+from bot.messages import for_settings
 from bot.rasa import RasaClient
 from bot.reports.categories import CategoryTable, load_categories
 from bot.settings import Settings
@@ -64,7 +65,13 @@ class Services:
         engine = make_engine(settings.db_url)
         factory = session_factory(engine)
         rasa = RasaClient(settings.rasa_url_list, timeout_s=settings.rasa_timeout_s)
-        chat = ChatService(factory, rasa, settings.secret_key.get_secret_value(), contact=settings.contact)
+        chat = ChatService(
+            factory,
+            rasa,
+            settings.secret_key.get_secret_value(),
+            contact=settings.contact,
+            messages=for_settings(settings),
+        )
         return cls(
             settings,
             engine,

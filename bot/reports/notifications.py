@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.push import push_to_resident
-from bot.messages import Messages, default_messages
+from bot.messages import Messages, default_messages, for_settings
 from bot.reports.categories import CategoryTable
 from bot.settings import Settings
 from bot.storage.db import transaction, utcnow
@@ -45,6 +45,7 @@ class LinePushNotifier:
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self._factory = factory
         self._settings = settings
+        self.wording = for_settings(settings)  # the city's wording of the status messages
 
     def notify(self, resident_key: str, texts: list[str], retry_key: str) -> bool:
         status = _run_coroutine(
@@ -85,6 +86,11 @@ STATUS_KEYS = {
     OUT_OF_SCOPE: "out_of_scope",
     DUPLICATE: "duplicate",
 }
+
+
+def wording_of(notifier: Notifier) -> Messages | None:
+    """The city's wording a notifier's messages are written in (None: bot/messages.yml as it is)."""
+    return notifier.wording if isinstance(notifier, LinePushNotifier) else None
 
 
 def status_words(status: str, wording: Messages | None = None) -> str:
@@ -184,7 +190,7 @@ def retry_pending_notifications(
 ) -> int:
     """Push status changes of LINE reports that were not delivered yet (same retry key, so never twice)."""
     with factory() as session:
-        jobs = _pending(session, categories, limit, wording)
+        jobs = _pending(session, categories, limit, wording or wording_of(notifier))
     sent = 0
     for event_id, report_id, resident_key, text in jobs:
         if push_status(notifier, resident_key, text, report_id, event_id):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reports.categories import CategoryTable
 from bot.reports.duplicates import find_probable_duplicate
-from bot.reports.notifications import Notifier, mark_notified, push_status, status_message
+from bot.reports.notifications import Notifier, mark_notified, push_status, status_message, wording_of
 from bot.storage import reports as repo
 from bot.storage.db import transaction, utcnow
 from bot.storage.reports import (
@@ -235,7 +235,10 @@ def _tell_resident(
     categories: CategoryTable | None,
 ) -> None:
     label = categories.get(notice.category).label if categories else ""
-    text = status_message(notice.case_number, event.status_to, event.note, notice.duplicate_case, label)
+    wording = wording_of(notifier)
+    text = status_message(
+        notice.case_number, event.status_to, event.note, notice.duplicate_case, label, wording
+    )
     if push_status(notifier, notice.resident_key, text, event.report_id, event.id):
         notified_at = mark_notified(factory, event.id)
         if notified_at is not None:

@@ -23,6 +23,7 @@ from actions.report_parsing import decode_location
 from actions.reports import ActionSubmitReport
 from actions.runtime import Runtime
 from bot.storage import conversations
+from tests.support.citydata import render
 from tests.support.report_form import DOMAIN, GPS, SENDER, Form, photo, report_runtime, texts
 
 
@@ -107,11 +108,12 @@ def test_every_question_is_recorded_as_the_open_one_until_the_form_ends(rt: Runt
         _, asked = form.act(action(rt))
         with rt.factory() as session:
             question = conversations.report_question(session, SENDER)
-        assert question is not None and question["text"] == asked[0]["text"]
+        assert question is not None and question["text"] == render(asked[0])  # as the resident read it
+        assert asked[0]["response"].startswith("utter_ask_report_")
         assert question["buttons"] == (asked[0].get("buttons") or [])
     _, asked = form.act(ActionAskReportDescription(rt))
     with rt.factory() as session:
-        assert conversations.report_question(session, SENDER) == {"text": asked[0]["text"], "buttons": []}
+        assert conversations.report_question(session, SENDER) == {"text": render(asked[0]), "buttons": []}
     form.turn("キャンセル")
     with rt.factory() as session:
         assert conversations.report_question(session, SENDER) is None
@@ -181,3 +183,15 @@ def test_validator_is_silent_when_called_for_slot_extraction(rt: Runtime) -> Non
     )
     assert asyncio.run(ValidateReportForm(rt).run(dispatcher, tracker, DOMAIN)) == []
     assert dispatcher.messages == []
+
+
+def test_without_the_domain_a_question_is_asked_but_not_recorded(
+    rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = Form(rt).tracker("", latest_action="action_listen")
+    asyncio.run(ActionAskReportDescription(rt).run(dispatcher, tracker, {}))  # a selective-domain Rasa
+    assert dispatcher.messages[0]["response"] == "utter_ask_report_description"
+    with rt.factory() as session:
+        assert conversations.report_question(session, SENDER) is None
+    assert "open question not recorded" in caplog.text

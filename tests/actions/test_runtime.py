@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rasa_sdk import Tracker
 
-from actions.runtime import RuntimeAction, message_metadata, meta
+from actions.runtime import RuntimeAction, message_metadata, meta, render_response
 from tests.support.citydata import make_env
 
 
@@ -60,3 +60,9 @@ def test_the_contact_is_the_configured_one_when_the_city_store_is_away(
 
     monkeypatch.setattr(env.rt, "city", away)
     assert env.rt.contact() == (s.contact_counter, s.contact_phone, s.contact_hours)
+
+
+def test_a_response_renders_from_the_domain_rasa_sent_as_rasa_fills_it() -> None:
+    domain = {"responses": {"utter_x": [{"text": "{place}付近ですね。{unknown}"}]}}
+    assert render_response(domain, "utter_x", place="中央町") == "中央町付近ですね。{unknown}"
+    assert render_response(domain, "utter_y") is None and render_response({}, "utter_x") is None

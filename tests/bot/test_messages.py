@@ -72,12 +72,16 @@ def test_the_settings_pick_the_city_folders_file(tmp_path: Path) -> None:
 
 
 def test_the_unavailable_notice_and_status_pushes_use_the_city_wording(tmp_path: Path, factory) -> None:  # type: ignore[no-untyped-def]
-    m = Messages.load(override(tmp_path, 'unavailable: "ただいま休止中です。"\nreport_status_done: "直しました"\n'))
+    m = Messages.load(
+        override(tmp_path, 'unavailable: "ただいま休止中です。"\nreport_status_done: "直しました"\n')
+    )
     chat = ChatService(factory, _DownRasa(), SECRET, contact="0120-000-000", messages=m)  # type: ignore[arg-type]
     result = anyio.run(chat.handle, "web", "s", "こんにちは")
     assert result.replies[0].text == "ただいま休止中です。お急ぎの場合は 0120-000-000 までお電話ください。"
     assert status_words("対応済み", m) == "直しました"
-    assert status_message("R-1", "対応済み", wording=m).startswith("ご通報(受付番号 R-1)について、直しました。")
+    assert status_message("R-1", "対応済み", wording=m).startswith(
+        "ご通報(受付番号 R-1)について、直しました。"
+    )
 
 
 class _DownRasa:

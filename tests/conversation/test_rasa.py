@@ -33,6 +33,7 @@ needs_model = pytest.mark.skipif(
 # Warnings Rasa 3.6 raises for any project with a form and a default fallback: responses used only by the
 # form (utter_ask_<slot>) and by action_default_fallback (utter_default) are "not used in any story or rule".
 
+
 def _responses_actions_name() -> set[str]:
     """Responses the custom actions utter by name (``response="utter_…"``; a name built in an f-string counts by
     its literal prefix): Rasa's validator cannot see them in stories or rules."""

@@ -26,6 +26,7 @@ from bot.reports.photos import MSG_UNAVAILABLE, PhotoStore
 from bot.storage import reports as repo
 from bot.storage.reports import Report, ReportPhoto, StaffAlert
 from channels.line.fake import FakeLine, event, signed_headers, text_event, webhook_body
+from tests.support.citydata import render
 
 FULL_ID = "f" * 32
 
@@ -68,7 +69,7 @@ def submit(rt: Runtime, sender: str, channel: str, photos_slot: object) -> str:
     )
     dispatcher = CollectingDispatcher()
     asyncio.run(report_actions.ActionSubmitReport(rt).run(dispatcher, tracker, {}))
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return "\n".join(render(m) for m in dispatcher.messages)  # responses as residents read them
 
 
 def alerts(app) -> list[StaffAlert]:  # type: ignore[no-untyped-def]

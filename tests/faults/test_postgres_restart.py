@@ -37,6 +37,7 @@ from bot.storage.models import Message
 from bot.storage.reports import Report
 from channels.line.client import RetryPolicy
 from channels.line.fake import FakeLine, signed_headers, text_event, webhook_body
+from tests.support.citydata import render
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -105,7 +106,7 @@ def _spooled_report_turn(rt: Runtime, sender: str) -> str:
     )
     dispatcher = CollectingDispatcher()
     asyncio.run(report_actions.ActionSubmitReport(rt).run(dispatcher, tracker, {}))
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return "\n".join(render(m) for m in dispatcher.messages)  # responses as residents read them
 
 
 def test_postgres_restart_loses_nothing_and_answers_once(

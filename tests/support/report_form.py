@@ -23,10 +23,15 @@ from actions.runtime import Runtime
 from bot.reports.photos import PhotoStore
 from bot.settings import Settings, load_settings
 from bot.storage.db import make_engine, migrate, session_factory
-from tests.support.citydata import UnknownSearcher, bot_events, render
+from tests.support.citydata import UnknownSearcher, bot_events, domain_responses, render
 
 SENDER = "line-0123456789abcdef"
-DOMAIN: dict[str, Any] = {"forms": {"report_form": {"required_slots": list(SLOTS)}}, "slots": {}}
+# the domain as Rasa sends it to the action server (the real responses of domain.yml)
+DOMAIN: dict[str, Any] = {
+    "forms": {"report_form": {"required_slots": list(SLOTS)}},
+    "slots": {},
+    "responses": domain_responses(),
+}
 GPS = (35.6812, 139.7671)
 
 

@@ -110,4 +110,6 @@ def test_no_demo_city_string_reaches_a_resident(kawabe: CityEnv, action: Any, qu
 def test_the_scan_finds_the_demo_city(tmp_path: Path) -> None:
     demo = make_env(tmp_path, NOW)
     _, messages, _ = demo.run(ActionHumanContact(demo.rt), "人と話したい")
-    assert "000-0000-" in _rendered(messages, {})
+    assert "000-0000-" in _rendered(
+        messages, yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    )

@@ -184,4 +184,6 @@ def test_a_city_rewords_the_gateways_own_texts(factory, tmp_path) -> None:  # ty
     sticker, _ = _answer(factory, answerer, event("message", USER, message={"type": "sticker", "id": "1"}))
     follow, _ = _answer(factory, answerer, event("follow", USER))
     assert _texts(sticker) == ["スタンプをどうも。"]
-    assert _texts(follow) == ["ようこそ\nお急ぎのご用件や個別のご相談は 0120-000-000 へお問い合わせください。"]
+    assert _texts(follow) == [
+        "ようこそ\nお急ぎのご用件や個別のご相談は 0120-000-000 へお問い合わせください。"
+    ]

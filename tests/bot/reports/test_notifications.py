@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.reports.notifications import LinePushNotifier, retry_pending_notifications, status_message
+from bot.messages import Messages
+from bot.reports.notifications import (
+    LinePushNotifier,
+    retry_pending_notifications,
+    status_message,
+    wording_of,
+)
 from bot.reports.service import change_status
 from bot.settings import load_settings
 from bot.storage import line_inbox
@@ -61,3 +67,19 @@ def test_line_notifier_counts_a_resident_it_cannot_reach_as_done(factory, tmp_pa
     notifier = LinePushNotifier(factory, unconfigured)
     assert notifier.notify("line-unknown", ["x"], "report-1-2") is True  # nothing left to retry
     assert notifier.notify("web-abc", ["x"], "report-1-3") is True
+
+
+def test_a_city_rewords_the_status_pushes(factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "messages.yml"
+    path.write_text(
+        'report_status_checking: "現地を見に行っています"\nreport_footer: "お問い合わせは窓口へ。"\n',
+        encoding="utf-8",
+    )
+    wording = Messages.load(path)
+    rid = submit(factory, draft()).report_id
+    change_status(factory, rid, "確認中", actor="x", notifier=FakeNotifier(ok=False))
+    working = FakeNotifier()
+    assert wording_of(working) is None  # a notifier that is not LINE's writes the shipped wording
+    assert retry_pending_notifications(factory, working, CATEGORIES, wording=wording) == 1
+    [pushed] = working.calls[0][1]
+    assert "について、現地を見に行っています。" in pushed and pushed.endswith("お問い合わせは窓口へ。")
