@@ -134,7 +134,8 @@ def test_line_report_with_photo_and_location_then_status_pushed(stack: Stack, li
         ).all()
     assert [(e.status_to, e.notified_at is not None) for e in events] == [("受付", True), ("対応済み", True)]
     said = converse(stack, line, text_event("私の通報はどうなった？", user))
-    assert report.case_number in said and "対応済み" in said and "穴を舗装しました" in said
+    # the status reply uses the push's words for the status (issue 17, item 19)
+    assert report.case_number in said and "対応が完了しました" in said and "穴を舗装しました" in said
 
 
 def test_widget_report_with_uploaded_jpeg(stack: Stack) -> None:
