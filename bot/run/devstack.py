@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.run.launcher import READY
 from bot.settings import REPO_ROOT
 
 MADOGUCHI = [sys.executable, "-m", "bot.cli"]
@@ -55,6 +56,16 @@ class StackProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and self.proc.poll() is None:
             if self.healthy():
+                return True
+            time.sleep(poll_s)
+        return False
+
+    def wait_launcher_ready(self, timeout_s: float, poll_s: float = 0.2) -> bool:
+        """True once the launcher has seen every child healthy (its READY line): before that, a child that dies
+        (a test killing Rasa) ends the start instead of being restarted, though /healthz may already answer."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if READY in self.log.read_text(errors="replace"):
                 return True
             time.sleep(poll_s)
         return False
@@ -142,7 +153,7 @@ def start_stack(
     stack = StackProcess(
         url=f"http://127.0.0.1:{env['MADOGUCHI_PORT']}", env=env, data_dir=data_dir, proc=proc, log=log
     )
-    if stack.wait_healthy(timeout):
+    if stack.wait_healthy(timeout) and stack.wait_launcher_ready(timeout):
         return stack
     if proc.poll() is not None:
         raise StackError(f"launcher exited {proc.returncode}:\n{stack.log_tail()}")

@@ -19,6 +19,10 @@ from urllib.request import urlopen
 from bot.run import training
 from bot.settings import REPO_ROOT, Settings
 
+# The line the launcher prints once every child answered its health check: from then on it restarts a child
+# that dies instead of giving up (tests that kill a child wait for it: bot.run.devstack.start_stack).
+READY = "準備完了 (ready):"
+
 PYTHON = Path(sys.executable)
 
 
@@ -310,7 +314,7 @@ class Launcher:
             self._start_child(child)
         for child in self.children:
             self._wait_healthy(child)
-        say(f"準備完了 (ready): http://{s.host}:{s.port}/  chat API: POST /api/v1/chat")
+        say(f"{READY} http://{s.host}:{s.port}/  chat API: POST /api/v1/chat")
 
     def stop(self) -> None:
         self._stopping = True

@@ -99,3 +99,26 @@ def test_trusting_every_proxy_is_refused_in_production(tmp_path: Path) -> None:
     assert (
         settings_for(tmp_path, forwarded_allow_ips=" 10.0.0.5 , ::1 ").forwarded_allow_ips == "10.0.0.5,::1"
     )
+
+
+def test_a_started_stack_waits_for_the_launchers_ready_line(tmp_path: Path) -> None:
+    """/healthz can answer before the launcher has seen every child healthy; a child killed then ends the start
+    (tests/faults/test_rasa_killed.py once did), so start_stack also waits for the launcher's READY line."""
+    import sys
+
+    from bot.run.devstack import StackProcess
+    from bot.run.launcher import READY
+
+    log = tmp_path / "launcher.log"
+    log.write_text("  ✔ actions ready in 7 s\n", encoding="utf-8")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        stack = StackProcess(url="http://127.0.0.1:9", env={}, data_dir=tmp_path, proc=sleeper, log=log)
+        assert not stack.wait_launcher_ready(0.5, poll_s=0.05)
+        log.write_text(
+            log.read_text(encoding="utf-8") + f"{READY} http://127.0.0.1:8000/\n", encoding="utf-8"
+        )
+        assert stack.wait_launcher_ready(0.5, poll_s=0.05)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
