@@ -18,6 +18,7 @@ from actions.runtime import RuntimeAction, meta
 from bot.live_citydata import CityData
 from knowledge.clinics import Clinic, DutyDay
 from knowledge.dates import format_day, parse_day_range
+from knowledge.topics import mentions_topic
 
 
 def clinic_lines(clinic: Clinic) -> list[str]:
@@ -54,9 +55,13 @@ class ActionHolidayClinic(RuntimeAction):
         period = parse_day_range(text, now.date())
         # No day asked about: a sure answer from the city's FAQ comes first (NLU sends questions about clinics,
         # dentists or night care here too); when the FAQ is only torn, the roster's next duty day is the more
-        # useful answer, and only with no duty day ahead are the FAQ's close entries offered.
+        # useful answer, and only with no duty day ahead, or when the message names nothing medical (NLU's guess),
+        # are the FAQ's close entries offered.
         if period is None and answer_sure_or_offer(
-            self.rt, dispatcher, tracker, offer=roster.next_open(now) is None
+            self.rt,
+            dispatcher,
+            tracker,
+            offer=roster.next_open(now) is None or not mentions_topic("clinic", text),
         ):
             return []
         fill: dict[str, Any] = safety_fill(data)

@@ -8,6 +8,8 @@ city wrote in its FAQ is not lost behind the topic's generic reply (`answer_if_s
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from rasa_sdk import Tracker
@@ -16,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.runtime import Runtime, message_metadata, meta
 from bot.storage import conversations
 from bot.storage.db import transaction
-from knowledge.normalize import question_language
+from knowledge.normalize import katakana_to_hiragana, question_language
 from knowledge.search import Hit, SearchOutcome
 
 LABEL_MAX = 20  # LINE quick-reply label limit
@@ -142,6 +144,72 @@ def answer_sure_or_offer(
     if outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question):
         return True
     return offer and offer_choices(rt, dispatcher, tracker, question, outcome)
+
+
+def answer_if_sure_about(
+    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, words: list[str]
+) -> bool:
+    """The FAQ's answer when the search is sure of an entry whose question or keywords name one of ``words``
+    (the item a topic action found): the city wrote about that very thing, which says more than a computed line
+    (「スプレー缶の捨て方」 beside the dictionary's 「有害ごみ」). Nothing is said otherwise."""
+    question = Question.of(tracker)
+    folded = [_fold(w) for w in words if w.strip()]
+    try:
+        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
+    except Exception:
+        log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
+        return False
+    if outcome.decision != "answer" or not outcome.hits or not folded:
+        return False
+    entry = rt.searcher.entry(outcome.hits[0].faq_id)
+    if entry is None:
+        return False
+    written = _fold(" ".join([entry.question, *entry.keywords, *entry.alt_questions]))
+    return any(w in written for w in folded) and answer(rt, dispatcher, outcome.hits[0], question)
+
+
+def _fold(text: str) -> str:
+    """For comparing an item with an FAQ question: NFKC, kana folded, a parenthetical note dropped."""
+    text = re.sub(r"[（(].*?[）)]", "", unicodedata.normalize("NFKC", text))
+    return katakana_to_hiragana(text).lower().strip()
+
+
+# Words of a resident who asks to report, not what to do: the report form starts with no FAQ answer first.
+REPORT_WORDS = ("通報", "報告", "連絡したい", "知らせたい", "直して", "修理して", "対応して", "report")
+
+
+def started_this_turn(tracker: Tracker, form: str) -> bool:
+    """True when ``form`` was activated after the resident's latest message (this turn started it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return True
+    return False
+
+
+def answer_before_report(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, form: str) -> bool:
+    """A report form that this message started, on a message the city's FAQ answers for sure (「側溝のふたが
+    壊れてる」, 「街灯が切れてる」): the FAQ's answer first — the city may say whom to call, or that another body
+    looks after it — then the form goes on with its first question. A message that asks to report (通報したい)
+    starts the form as it is."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if any(w in text.lower() for w in REPORT_WORDS) or not started_this_turn(tracker, form):
+        return False
+    question = Question.of(tracker)
+    try:
+        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
+    except Exception:  # the form goes on without the FAQ
+        log.warning("FAQ search failed before the report form", exc_info=True)
+        return False
+    if (
+        outcome.decision != "answer"
+        or not outcome.hits
+        or not answer(rt, dispatcher, outcome.hits[0], question)
+    ):
+        return False
+    dispatcher.utter_message(response="utter_report_after_faq")
+    return True
 
 
 def offer_choices(

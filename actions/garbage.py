@@ -15,12 +15,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_answer import answer_if_sure, answer_sure_or_offer
+from actions.faq_answer import answer_if_sure, answer_if_sure_about, answer_sure_or_offer
 from actions.runtime import Runtime, RuntimeAction, meta
 from bot.live_citydata import CityData
 from bot.storage import conversations
 from bot.storage.db import transaction
 from knowledge.dates import format_day, parse_day_range
+from knowledge.topics import mentions_topic
 
 AREA_KEY = "garbage_area"
 CHANGE_AREA_WORDS = (
@@ -215,8 +216,14 @@ class ActionGarbageDay(RuntimeAction):
             return events
         if area is None:
             # No area to compute days for: a sure FAQ answer comes first; when the FAQ is only torn, asking for
-            # the area leads to the resident's own days, which helps more than a list of FAQ entries.
-            if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=not data.garbage.areas()):
+            # the area leads to the resident's own days, which helps more than a list of FAQ entries — unless the
+            # message does not even name garbage (NLU's guess): then the FAQ's close entries are offered.
+            if answer_sure_or_offer(
+                self.rt,
+                dispatcher,
+                tracker,
+                offer=not data.garbage.areas() or not mentions_topic("garbage", text),
+            ):
                 return []
             ask_area(dispatcher, data, "のごみの日", "garbage")
             return events
@@ -308,6 +315,8 @@ class ActionGarbageItem(RuntimeAction):
                 else:
                     name = "utter_garbage_item_ask_area"
             info = data.garbage.category_info(column or best.category).description
+            # the city's FAQ entry on this very item, when the search is sure of one, comes first
+            answer_if_sure_about(self.rt, dispatcher, tracker, [best.item])
             details = "".join("\n" + line for line in lines)
             info = "\n" + info if info and not best.note else ""
             dispatcher.utter_message(

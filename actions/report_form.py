@@ -20,6 +20,7 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq_answer import answer_before_report
 from actions.report_parsing import (
     CANCEL_WORDS,
     COORDS,
@@ -278,6 +279,7 @@ class ActionAskReportPhotos(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        answer_before_report(self.rt, dispatcher, tracker, FORM)
         question = ("utter_ask_report_photos", {"max": MAX_PHOTOS})
         ask(self.rt, dispatcher, tracker, domain, question, [{"title": "スキップ", "payload": "スキップ"}])
         return []

@@ -14,11 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.faq_answer import answer_if_sure
 from actions.report_form import CANCELLED, form_ended
 from actions.report_parsing import (
+    CANCEL_WORDS,
     CASE_NUMBER,
     FORM,
     SLOTS,
     decode_location,
     latest_text,
+    normalize,
     own_photos,
     reset_events,
 )
@@ -134,6 +136,15 @@ class ActionCancelForm(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         in_form = (tracker.active_loop or {}).get("name") == FORM or any(tracker.get_slot(s) for s in SLOTS)
+        # Nothing to cancel and more than a word of cancelling (「会社をやめたら国保の手続きは？」, taken for a
+        # cancel): what the FAQ action would do for the question.
+        text = latest_text(tracker)
+        if (
+            not in_form
+            and normalize(text) not in CANCEL_WORDS
+            and answer_if_sure(self.rt, dispatcher, tracker)
+        ):
+            return []
         form_ended(self.rt, tracker)
         dispatcher.utter_message(response=CANCELLED if in_form else "utter_cancel_nothing")
         return [ActiveLoop(None), *reset_events()]

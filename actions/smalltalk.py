@@ -13,7 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_answer import answer_sure_or_offer
+from actions.garbage import latest_text
 from actions.runtime import RuntimeAction
+from knowledge.topics import is_plain_greeting
 
 
 class ActionGreet(RuntimeAction):
@@ -23,7 +25,9 @@ class ActionGreet(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+        # a greeting with a question after it gets what the FAQ action would do for the question
+        offer = not is_plain_greeting(latest_text(tracker))
+        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=offer):
             return []
         dispatcher.utter_message(response="utter_greet")
         return []

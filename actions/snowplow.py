@@ -20,6 +20,7 @@ from actions.runtime import RuntimeAction, meta
 from bot.storage import citydata
 from knowledge.clock import to_city_time, to_utc_naive
 from knowledge.snowplow import in_season, last_plowed, match_area
+from knowledge.topics import mentions_topic
 
 LOOKBACK = timedelta(hours=24)
 AREA_QUESTION = "utter_ask_snowplow_area"
@@ -41,8 +42,11 @@ class ActionSnowplow(RuntimeAction):
             known = remembered_area(rt, tracker, data)
             area = next((a for a in data.snowplow_areas if a.name == known), None)
         # No area to look up: a sure FAQ answer first; when the FAQ is only torn, asking for the area (or saying
-        # the season is over) helps more than a list of FAQ entries, unless the city has no snowplow areas.
-        if area is None and answer_sure_or_offer(rt, dispatcher, tracker, offer=not data.snowplow_areas):
+        # the season is over) helps more than a list of FAQ entries, unless the city has no snowplow areas or the
+        # message does not name snow at all (NLU's guess).
+        if area is None and answer_sure_or_offer(
+            rt, dispatcher, tracker, offer=not data.snowplow_areas or not mentions_topic("snow", text)
+        ):
             return []
         road = data.city.road_emergency
         # the responses that end with where to report a dangerous road, when the city has a number for it

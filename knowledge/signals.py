@@ -27,6 +27,9 @@ class Signals:
     query_chars: int
     second: np.ndarray  # the second embedder's best row (cosine; 0 when there is no second embedder)
     second_question: np.ndarray  # its best question or keywords row
+    # the best question or keywords row for the query vector moved by the ranker's query adapter (cosine;
+    # knowledge.adapter), 0 without one
+    adapted_question: np.ndarray
 
     def take(self, order: np.ndarray) -> Signals:
         """The same signals for the entries ``order`` only, in that order."""

@@ -7,11 +7,37 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from bot.admin import assets, audit, auth, city_settings, dashboard, faq, reports, unanswered, users
+from bot.admin import (
+    assets,
+    audit,
+    auth,
+    city_settings,
+    dashboard,
+    faq,
+    reports,
+    survey_results,
+    survey_send,
+    surveys,
+    unanswered,
+    users,
+)
 from bot.admin.security import AdminRoute
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
-for _module in (assets, auth, users, faq, unanswered, reports, dashboard, audit, city_settings):
+for _module in (
+    assets,
+    auth,
+    users,
+    faq,
+    unanswered,
+    reports,
+    dashboard,
+    audit,
+    city_settings,
+    surveys,
+    survey_results,
+    survey_send,
+):
     router.include_router(_module.router)
 
 

@@ -1,5 +1,7 @@
-"""Dashboard: messages per day and hour, answer rate, feedback, top FAQ entries, top unanswered clusters,
-reports by category and status, LINE friends; SVG charts and a CSV download of every table."""
+"""Dashboard: messages per day and hour, answer rate, feedback and the satisfaction check's trend beside it,
+questions by topic and age group and the answer rate per age group (residents with a profile; fewer than five
+residents shown as 「5未満」), top FAQ entries, top unanswered clusters, reports by category and status, LINE
+friends; SVG charts and a CSV download of every table."""
 
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ def _tables(services: Services, days: int) -> dict[str, stats.Table]:
             hourly,
             stats.outcomes(daily),
             stats.feedback(session, start),
+            *stats.satisfaction_tables(session, today, start, max(1, days // 7)),
+            stats.questions_by_age(session, start),
+            stats.answered_by_age(session, start),
             stats.top_faq(session, start),
             stats.top_unanswered(services, session),
             *stats.reports_tables(session, start, services.report_categories()),
@@ -63,6 +68,15 @@ def _charts(tables: dict[str, stats.Table]) -> dict:
             "評価",
         ),
     }
+    good, others = tables["satisfaction"].rows[0][:2]
+    out["satisfaction"] = charts.ratio_bar({"満足・やや満足": good, "その他": others}, "満足度")
+    trend = tables["satisfaction_trend"]
+    out["satisfaction_trend"] = charts.line_chart(
+        [r[0][5:] for r in trend.rows],
+        {"回答": [r[1] for r in trend.rows], "満足・やや満足": [r[2] for r in trend.rows]},
+        trend.title,
+        height=200,
+    )
     for name in ("reports_category", "reports_status"):
         if name in tables:
             t = tables[name]

@@ -26,6 +26,7 @@ NAV = [  # (path, label, permission)
     ("/admin/faq", "FAQ", "faq.read"),
     ("/admin/unanswered", "未回答の質問", "unanswered.read"),
     ("/admin/reports", "通報", "reports.read"),
+    ("/admin/surveys", "アンケート", "surveys.read"),
     ("/admin/audit", "操作ログ", "audit.read"),
     ("/admin/users", "アカウント", "users.manage"),
     ("/admin/city", "市の設定", "city.manage"),

@@ -17,6 +17,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "unanswered.write": frozenset({"admin", "editor"}),
     "reports.read": frozenset({"admin", "report_handler", "viewer"}),
     "reports.write": frozenset({"admin", "report_handler"}),
+    "surveys.read": frozenset({"admin", "editor", "viewer"}),
+    "surveys.write": frozenset({"admin", "editor"}),
     "audit.read": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "city.manage": frozenset({"admin"}),

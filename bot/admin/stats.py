@@ -1,4 +1,6 @@
-"""Numbers for the dashboard, computed portably (SQLite and PostgreSQL) and bucketed by the city's days."""
+"""Numbers for the dashboard, computed portably (SQLite and PostgreSQL) and bucketed by the city's days. The
+tables by age group use only residents who registered a profile, and hide a count that fewer than five residents
+make up (「5未満」), as the survey cross-tabs do."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from bot.reports.categories import CategoryTable
 from bot.services import Services
 from bot.storage import faq_repo
 from bot.storage.line_inbox import LineUser
-from bot.storage.models import Feedback, Message
+from bot.storage.models import FaqRow, Feedback, Message
+from bot.storage.profiles import AGE_GROUPS, ResidentProfile
 from bot.storage.reports import STATUSES, Report
+from bot.surveys import satisfaction
+from bot.surveys.results import SMALL_CELL, SMALL_LABEL
+from bot.surveys.segments import TOPIC_LABELS
 from knowledge.clock import city_day_bounds_utc, to_city_time
 
 
@@ -155,3 +161,100 @@ def line_friends(session: Session) -> Table:
         ["友だち(フォロー中)", "ブロック・解除"],
         [[int(following), int(blocked)]],
     )
+
+
+# --- who asks (resident profiles) and satisfaction --------------------------------------------------------
+
+
+def _suppressed(count: int, residents: int) -> int | str:
+    """A count shown only when at least SMALL_CELL residents make it up (never one resident's questions)."""
+    return count if residents >= SMALL_CELL or residents == 0 else SMALL_LABEL
+
+
+def _asked_by_age(session: Session, start: datetime) -> list[tuple[str, str, str | None, str | None, bool]]:
+    """(age group, resident, FAQ category, intent, fallback) of each answer since `start` to a resident with
+    an age group in their profile."""
+    query = (
+        select(ResidentProfile.age_group, Message.sender, FaqRow.category, Message.intent, Message.fallback)
+        .join(ResidentProfile, ResidentProfile.sender == Message.sender)
+        .outerjoin(FaqRow, FaqRow.id == Message.faq_id)
+        .where(
+            Message.direction == "out", Message.created_at >= start, ResidentProfile.age_group.is_not(None)
+        )
+    )
+    return [(str(a), str(s), c, i, bool(f)) for a, s, c, i, f in session.execute(query)]
+
+
+def _topic(category: str | None, intent: str | None) -> str:
+    if category:
+        return category
+    return TOPIC_LABELS.get(intent or "", "その他")
+
+
+def questions_by_age(session: Session, start: datetime, limit: int = 12) -> Table:
+    """Questions per topic (FAQ category, else the intent) and age group; a cell made up by fewer than
+    SMALL_CELL residents is shown as 「5未満」."""
+    rows = _asked_by_age(session, start)
+    counts: Counter[tuple[str, str]] = Counter()
+    people: dict[tuple[str, str], set[str]] = {}
+    for age, sender, category, intent, _ in rows:
+        key = (_topic(category, intent), age)
+        counts[key] += 1
+        people.setdefault(key, set()).add(sender)
+    by_topic: Counter[str] = Counter()
+    for (topic, _), n in counts.items():
+        by_topic[topic] += n
+    topics = [t for t, _ in by_topic.most_common(limit)]
+    return Table(
+        "questions_by_age",
+        "話題別・年代別の質問数(登録情報のある住民)",
+        ["話題", *AGE_GROUPS],
+        [
+            [t, *(_suppressed(counts[(t, a)], len(people.get((t, a), ()))) for a in AGE_GROUPS)]
+            for t in topics
+        ],
+    )
+
+
+def answered_by_age(session: Session, start: datetime) -> Table:
+    """Per age group: residents, questions, answered, answer rate; fewer than SMALL_CELL residents: 「5未満」."""
+    rows = _asked_by_age(session, start)
+    table: list[list] = []
+    for age in AGE_GROUPS:
+        mine = [r for r in rows if r[0] == age]
+        residents = len({r[1] for r in mine})
+        answered = sum(1 for r in mine if not r[4])
+        if 0 < residents < SMALL_CELL:
+            table.append([age, SMALL_LABEL, SMALL_LABEL, SMALL_LABEL, "-"])
+            continue
+        rate = f"{100 * answered / len(mine):.1f}%" if mine else "-"
+        table.append([age, residents, len(mine), answered, rate])
+    return Table(
+        "answered_by_age", "年代別の回答できた割合", ["年代", "住民", "質問数", "回答できた", "回答率"], table
+    )
+
+
+def satisfaction_tables(session: Session, today: date, start: datetime, weeks: int) -> list[Table]:
+    """The satisfaction check: its totals since `start` and its weekly trend."""
+    scores = satisfaction.totals(session, start)
+    good = sum(n for s, n in scores.items() if s >= satisfaction.FAVOURABLE)
+    total = sum(scores.values())
+    rate = f"{100 * good / total:.1f}%" if total else "-"
+    trend = [
+        [week.isoformat(), n, fav, f"{100 * fav / n:.0f}%" if n else "-", f"{mean:.2f}" if mean else "-"]
+        for week, n, fav, mean in satisfaction.weekly_trend(session, today, weeks)
+    ]
+    return [
+        Table(
+            "satisfaction",
+            "満足度(満足・やや満足の割合)",
+            ["満足・やや満足", "その他", "満足の割合"],
+            [[good, total - good, rate]],
+        ),
+        Table(
+            "satisfaction_trend",
+            "満足度の推移(週ごと)",
+            ["週(月曜から)", "回答", "満足・やや満足", "割合", "平均(1〜5)"],
+            trend,
+        ),
+    ]

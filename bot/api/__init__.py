@@ -1,10 +1,11 @@
-"""The gateway's HTTP APIs: health, chat, widget, photo uploads, Open311 (GeoReport v2) and snowplow positions."""
+"""The gateway's HTTP APIs: health, chat, widget, photo uploads, Open311 (GeoReport v2), snowplow positions, and
+the resident side of surveys (web form, widget profile and satisfaction check)."""
 
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from bot.api import chat, health, open311, snowplow, uploads
+from bot.api import chat, health, open311, profile, satisfaction, snowplow, surveys, uploads
 from channels.web import ratelimit
 
 
@@ -18,3 +19,6 @@ def install(app: FastAPI) -> None:
     )
     app.include_router(open311.router)  # GeoReport v2
     app.include_router(snowplow.router)
+    surveys.install(app)  # /surveys (the public form) and the widget's list; rate-limited per IP
+    app.include_router(profile.router)  # the widget's 「登録情報」
+    app.include_router(satisfaction.router)  # the widget's satisfaction check

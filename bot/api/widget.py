@@ -276,7 +276,7 @@ def install(app: FastAPI) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Content-Type"],
             expose_headers=["Retry-After"],
             allow_credentials=False,

@@ -11,7 +11,17 @@ from pathlib import Path
 
 import typer
 
-from knowledge.crosscity import COLUMNS, City, CityScore, QueryRecord, load_city, score, table_rows, worst
+from knowledge.crosscity import (
+    COLUMNS,
+    City,
+    CityScore,
+    QueryRecord,
+    load_city,
+    score,
+    table_rows,
+    with_adapter,
+    worst,
+)
 from knowledge.evaluation import read_queries
 from knowledge.kb_io import read_kb_file
 from knowledge.ranker import RankerModel
@@ -52,14 +62,16 @@ def eval_cities_command(
     ablation: bool = typer.Option(
         False, help="also score each step from the hand-tuned search to the shipped model"
     ),
+    adapter: bool = typer.Option(
+        True, help="fit the query adapter (knowledge/adapter.py) too, without the city it scores"
+    ),
 ) -> None:
     """各市を除外して学習・評価します (leave-one-city-out)。市ごとの結果と最悪の市を表示します。"""
     from rich.console import Console
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
-    from knowledge.crosscity import collect, leave_one_out
-    from knowledge.crosscity import fit as fit_model
+    from knowledge.crosscity import collect, fit_shipped, leave_one_out
     from knowledge.embedders import make_embedder
     from knowledge.normalize import load_synonyms
     from knowledge.search import FaqSearcher
@@ -87,7 +99,7 @@ def eval_cities_command(
 
             by_city[c.name] = collect(searcher, c, advance)
     second_name = second.name if second else ""
-    results = leave_one_out(by_city, first.name, second_name)
+    results = leave_one_out(by_city, first.name, second_name, adapter=adapter)
     console = Console()
     table = Table(title="leave-one-city-out (each city scored by a model fitted on the others)")
     for column in ["city", "method", "in+out", *(label for _, label in COLUMNS), "worst style top-1"]:
@@ -100,7 +112,7 @@ def eval_cities_command(
     if ablation:
         console.print(ablation_table(by_city, first.name))
     if fit is not None:
-        model = fit_model(by_city, first.name, second_embedder=second_name)
+        model = fit_shipped(by_city, first.name, second_embedder=second_name, adapter=adapter)
         model.save(fit)
         console.print(f"fitted on {', '.join(model.fitted_on)}: answer at p ≥ {model.answer_at} → {fit}")
 
@@ -132,7 +144,11 @@ def curve_table(
         table.add_column(column)
     for threshold in CURVE:
         scores = [
-            score(base.name, by_city[base.name], replace(model, answer_at=threshold))
+            score(
+                base.name,
+                with_adapter(by_city[base.name], model.adapter),
+                replace(model, answer_at=threshold),
+            )
             for base, _, model in results
         ]
         table.add_row(

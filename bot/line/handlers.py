@@ -10,6 +10,10 @@ an event resumed after a crash delivers the saved answer instead of asking Rasa 
 
 While a report form waits for an answer (`conversations.report_question`), what the form cannot use — a sticker,
 a video, an audio clip, a file — is answered with a reminder of the report and its question, buttons included.
+
+Surveys, the resident profile and the satisfaction check (bot/surveys/line.py) come before the chat: their
+keywords (「アンケート」, 「登録情報」), a free-text survey answer and their postbacks; after a chat turn the
+satisfaction question is added when it is due.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
@@ -33,6 +38,7 @@ from bot.messages import default_messages
 from bot.storage import conversations
 from bot.storage import line_inbox as inbox
 from bot.storage.db import utcnow
+from bot.surveys import line as survey_line
 from channels.line import messages as lm
 from channels.line.client import LineApiError, LineClient
 from channels.line.events import LineEvent
@@ -76,6 +82,8 @@ Handler = Callable[["Answerer", Turn], Awaitable[Messages]]
 
 class Answerer:
     """Answers one event. Holds the per-process state of answering: the flood limit and who was told to wait."""
+
+    city_dir: Path | None = None  # the city's data folder: the areas 「登録情報」 offers
 
     def __init__(
         self,
@@ -150,7 +158,14 @@ class Answerer:
             return await turn.save(lm.text_messages([str(exc)]))
         in_form = bool(result.faq_id) and await self.open_question(turn) is not None
         messages = lm.result_messages(result.replies, result.faq_id, result.link, feedback=not in_form)
-        return await turn.save(messages)
+        messages, also = await survey_line.with_satisfaction(
+            self.wording, turn, messages, lambda: self._not_now(turn, result.kind)
+        )
+        return await turn.save(messages, also)
+
+    async def _not_now(self, turn: Turn, kind: str | None) -> bool:
+        """No satisfaction question over the 'Rasa is down' notice or while a report form waits."""
+        return kind == "unavailable" or await self.open_question(turn) is not None
 
     async def open_question(self, turn: Turn) -> dict[str, Any] | None:
         """The question a report form of this resident is waiting for, if one is."""
@@ -194,6 +209,9 @@ async def on_unfollow(a: Answerer, turn: Turn) -> Messages:
 
 async def on_postback(a: Answerer, turn: Turn) -> Messages:
     data = lm.decode_postback(turn.event.postback_data)
+    surveys = await survey_line.postback_turn(a.wording, turn, data, a.city_dir)
+    if surveys is not None:
+        return surveys
     if data.get("a") == "fb":
         helpful = data.get("v") == "1"
         faq_id = data.get("faq") or None
@@ -230,7 +248,9 @@ async def on_sticker(a: Answerer, turn: Turn) -> Messages:
 
 
 async def on_text(a: Answerer, turn: Turn) -> Messages:
-    return await a.chat_turn(turn, str(turn.event.message.get("text") or ""), {})
+    text = str(turn.event.message.get("text") or "")
+    surveys = await survey_line.text_turn(a.wording, turn, text, a.city_dir)
+    return surveys if surveys is not None else await a.chat_turn(turn, text, {})
 
 
 async def on_location(a: Answerer, turn: Turn) -> Messages:

@@ -388,4 +388,6 @@ def build_worker(
     )
     photos = PhotoStore.from_settings(settings)
     wording = for_settings(settings)
-    return LineWorker(factory, chat, line_client, photos, options, settings.contact, wording), line_client
+    worker = LineWorker(factory, chat, line_client, photos, options, settings.contact, wording)
+    worker.answerer.city_dir = settings.city_data_dir  # the areas 「登録情報」 offers
+    return worker, line_client

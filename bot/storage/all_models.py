@@ -4,7 +4,16 @@ from importlib import import_module
 
 from bot.storage.db import Base
 
-MODEL_MODULES = ("models", "line_inbox", "reports", "citydata", "accounts", "city_settings")
+MODEL_MODULES = (
+    "models",
+    "line_inbox",
+    "reports",
+    "citydata",
+    "accounts",
+    "city_settings",
+    "surveys",
+    "profiles",
+)
 
 for _name in MODEL_MODULES:
     try:

@@ -89,3 +89,11 @@ def test_a_day_answers_from_the_roster_whatever_the_faq(tmp_path: Path) -> None:
     text, messages, _ = env.run(ActionHolidayClinic(env.rt), "今度の日曜の当番医は？")
     assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
     assert searcher.calls == []
+
+
+def test_no_day_a_torn_faq_and_nothing_medical_offers_the_faq_entries(tmp_path: Path) -> None:
+    """A question about child care NLU took for the duty-clinic intent: the FAQ's close entries, not a roster."""
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
+    text, messages, _ = env.run(ActionHolidayClinic(env.rt), "美容院に行く間、子どもを預けられるところは？")
+    assert "休日当番医です" not in text
+    assert metas(messages) == [{"candidates": ["iryo-005", "other-001"], "kind": "choose"}]

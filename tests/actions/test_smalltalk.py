@@ -36,3 +36,9 @@ def test_a_question_taken_for_a_greeting_gets_the_sure_answer(tmp_path: Path) ->
     assert visible == ENTRY.answer
     assert "utter_greet" not in [m.get("response") for m in messages]
     assert metas(messages)[0]["faq_id"] == "q-1"
+
+
+def test_a_question_after_a_greeting_gets_the_faq_choices_when_the_search_is_torn(tmp_path: Path) -> None:
+    _, messages = greet(tmp_path, "choose", "こんにちは、コンビニ交付って何時まで使えますか")
+    assert "utter_greet" not in [m.get("response") for m in messages]
+    assert metas(messages)[-1] == {"candidates": ["q-1", "q-2"], "kind": "choose"}

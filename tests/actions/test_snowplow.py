@@ -95,3 +95,10 @@ def test_an_area_named_or_remembered_answers_from_the_positions_whatever_the_faq
     text, _, events = env.run(ActionSnowplow(env.rt), "川原地区の除雪は？")
     assert "除雪期間外です" in text and events == []  # out of season: as before, nothing remembered
     assert searcher.calls == []
+
+
+def test_no_area_a_torn_faq_and_no_word_of_snow_offers_the_faq_entries(tmp_path: Path) -> None:
+    env = make_env(tmp_path, datetime(2027, 1, 15, 7, 0), searcher=sure_of(RULE, "choose"))
+    text, messages, _ = env.run(ActionSnowplow(env.rt), "道路の通行止めはどこで分かる？")
+    assert "地区を教えてください" not in text
+    assert metas(messages) == [{"candidates": [RULE.id, "other-001"], "kind": "choose"}]

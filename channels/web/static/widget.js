@@ -159,7 +159,12 @@
   const locBtn = el("button", { type: "button", class: "mg-action mg-location", "aria-expanded": "false",
     "aria-controls": "mg-consent" }, "現在地を送る");
   const humanBtn = el("button", { type: "button", class: "mg-action mg-human" }, "担当者と話したい");
-  actions.append(photoBtn, locBtn, humanBtn);
+  const profileBtn = el("button", { type: "button", class: "mg-action mg-profile-toggle", "aria-expanded": "false",
+    "aria-controls": "mg-profile" }, "登録情報");
+  // Shown only while a survey is open; a plain link (the form works without this script).
+  const surveyLink = el("a", { class: "mg-action mg-survey", target: "_blank", rel: "noopener noreferrer",
+    href: BASE + "/surveys", hidden: true });
+  actions.append(photoBtn, locBtn, profileBtn, surveyLink, humanBtn);
   const fileInput = el("input", { type: "file", accept: "image/*", capture: "environment", hidden: true,
     tabindex: "-1", "aria-hidden": "true", class: "mg-file" });
 
@@ -180,7 +185,11 @@
   const sendBtn = el("button", { type: "submit", class: "mg-send" }, "送信");
   form.append(inputLabel, input, sendBtn);
 
-  panel.append(header, notice, log, status, consent, actions, form, fileInput);
+  // 「登録情報」: the optional age group and area, with the consent text, to see, change or delete.
+  const profileBox = el("div", { id: "mg-profile", class: "mg-box mg-profile", hidden: true, role: "group",
+    "aria-labelledby": "mg-profile-title" });
+
+  panel.append(header, notice, log, status, consent, profileBox, actions, form, fileInput);
 
   function mount() {
     (document.body || document.documentElement).appendChild(host);
@@ -189,6 +198,7 @@
     if (PAGE_MODE) {
       loadHistory();
       loadConfig();
+      loadSurveys();
     }
   }
 
@@ -204,6 +214,7 @@
     launcher.hidden = true;
     loadHistory();
     loadConfig();
+    loadSurveys();
     input.focus();
     scrollToEnd();
   }
@@ -222,6 +233,8 @@
     if (event.key !== "Escape" || event.isComposing || event.keyCode === 229) return;
     if (!consent.hidden) {
       hideConsent(true);
+    } else if (!profileBox.hidden) {
+      hideProfile(true);
     } else {
       closePanel();
     }
@@ -375,6 +388,7 @@
     if (bubble && body.link) addLink(bubble, body.link);
     if (bubble && typeof body.faq_id === "string" && body.faq_id) addFeedback(bubble, body.faq_id);
     scrollToEnd();
+    if (bubble) maybeAskSatisfaction();
   }
 
   function greet(into) {
@@ -612,6 +626,7 @@
       addMessage("system", "この端末では現在地を取得できません。住所や目印を入力してください。");
       return;
     }
+    hideProfile(false);
     consent.hidden = false;
     locBtn.setAttribute("aria-expanded", "true");
     consentYes.focus();
@@ -633,6 +648,189 @@
       addMessage("system", "現在地を取得できませんでした。住所や近くの目印を入力してください。");
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
+
+  // --- surveys: the 「アンケート」 link, while one is open ---------------------------------------------------
+
+  let surveysLoadedAt = 0;
+  function loadSurveys() {
+    // The link carries a hand-over token valid for an hour: fetch it again after half of that.
+    if (Date.now() - surveysLoadedAt < 30 * 60 * 1000) return;
+    surveysLoadedAt = Date.now();
+    api("/api/v1/surveys?sender_id=" + encodeURIComponent(sessionId)).then(function (body) {
+      const open = body && Array.isArray(body.surveys) ? body.surveys : [];
+      const href = safeUrl(open.length === 1 ? open[0].url : body && body.list_url);
+      if (!open.length || !href) {
+        surveyLink.hidden = true;
+        return;
+      }
+      surveyLink.href = href;
+      surveyLink.textContent = open.length === 1 ? "アンケート" : "アンケート(" + open.length + "件)";
+      surveyLink.appendChild(el("span", { class: "mg-sr" },
+        (open.length === 1 ? ":" + String(open[0].title || "") : "") + "(新しいタブで開きます)"));
+      surveyLink.hidden = false;
+    }).catch(function () { surveysLoadedAt = 0; });
+  }
+
+  surveyLink.addEventListener("focus", loadSurveys);
+  surveyLink.addEventListener("mouseenter", loadSurveys);
+
+  // --- 「登録情報」 (profile) ----------------------------------------------------------------------------
+
+  function hideProfile(returnFocus) {
+    profileBox.hidden = true;
+    profileBtn.setAttribute("aria-expanded", "false");
+    if (returnFocus) profileBtn.focus();
+  }
+
+  function choiceSelect(id, label, choices, current) {
+    const wrapRow = el("div", { class: "mg-field" });
+    wrapRow.appendChild(el("label", { for: id }, label));
+    const select = el("select", { id: id, class: "mg-select" });
+    select.appendChild(el("option", { value: "" }, "登録しない"));
+    choices.forEach(function (c) {
+      select.appendChild(el("option", { value: String(c), selected: String(c) === current }, String(c)));
+    });
+    wrapRow.appendChild(select);
+    return { row: wrapRow, select: select };
+  }
+
+  function renderProfile(data, message) {
+    profileBox.textContent = "";
+    profileBox.appendChild(el("p", { id: "mg-profile-title", class: "mg-box-title" }, "登録情報(任意)"));
+    const now = data.registered
+      ? "登録中: " + [data.age_group || "年代なし", data.area || "地区なし"].join("・")
+      : "登録されていません。";
+    profileBox.appendChild(el("p", { class: "mg-profile-now" }, now));
+    const age = choiceSelect("mg-profile-age", "年代", data.age_groups || [], data.age_group || "");
+    profileBox.appendChild(age.row);
+    const areas = Array.isArray(data.areas) ? data.areas : [];
+    const area = areas.length ? choiceSelect("mg-profile-area", "地区", areas, data.area || "") : null;
+    if (area) profileBox.appendChild(area.row);
+    profileBox.appendChild(el("p", { id: "mg-profile-consent", class: "mg-profile-consent" }, data.consent_text || ""));
+    let agree = null;
+    if (data.needs_consent) {
+      const row = el("div", { class: "mg-check" });
+      agree = el("input", { type: "checkbox", id: "mg-profile-agree", "aria-describedby": "mg-profile-consent" });
+      row.append(agree, el("label", { for: "mg-profile-agree" }, "上の説明に同意して登録します"));
+      profileBox.appendChild(row);
+    }
+    const error = el("p", { class: "mg-profile-error", role: "alert" });
+    profileBox.appendChild(error);
+    const buttons = el("div", { class: "mg-row" });
+    const save = el("button", { type: "button", class: "mg-primary mg-profile-save" }, "保存する");
+    buttons.appendChild(save);
+    let remove = null;
+    if (data.registered) {
+      remove = el("button", { type: "button", class: "mg-action mg-profile-delete" }, "登録を削除する");
+      buttons.appendChild(remove);
+    }
+    const close = el("button", { type: "button", class: "mg-action mg-profile-close" }, "閉じる");
+    buttons.appendChild(close);
+    profileBox.appendChild(buttons);
+    close.addEventListener("click", function () { hideProfile(true); });
+
+    save.addEventListener("click", function () {
+      error.textContent = "";
+      if (agree && !agree.checked) {
+        error.textContent = "登録するには「上の説明に同意して登録します」にチェックを入れてください。";
+        agree.focus();
+        return;
+      }
+      save.disabled = true;
+      api("/api/v1/profile", { method: "PUT", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender_id: sessionId, age_group: age.select.value || null,
+          area: area ? area.select.value || null : null, consent: !!(agree && agree.checked) }) })
+        .then(function (body) { showProfile(body, body && body.message); })
+        .catch(function (err) {
+          save.disabled = false;
+          error.textContent = err && err.friendly ? err.friendly : "保存できませんでした。もう一度お試しください。";
+        });
+    });
+    if (remove) {
+      remove.addEventListener("click", function () {
+        remove.disabled = true;
+        api("/api/v1/profile?sender_id=" + encodeURIComponent(sessionId), { method: "DELETE" })
+          .then(function (body) { return loadProfile(body && body.message); })
+          .catch(function (err) {
+            remove.disabled = false;
+            error.textContent = err && err.friendly ? err.friendly : "削除できませんでした。もう一度お試しください。";
+          });
+      });
+    }
+    if (message) announce(message);
+  }
+
+  function showProfile(data, message) {
+    renderProfile(data || {}, message);
+    const title = profileBox.querySelector(".mg-profile-now");
+    if (title) {
+      title.setAttribute("tabindex", "-1");
+      title.focus();
+    }
+  }
+
+  function loadProfile(message) {
+    return api("/api/v1/profile?sender_id=" + encodeURIComponent(sessionId))
+      .then(function (body) { showProfile(body, message); })
+      .catch(function (err) {
+        profileBox.textContent = "";
+        profileBox.appendChild(el("p", { id: "mg-profile-title", class: "mg-box-title" }, "登録情報(任意)"));
+        profileBox.appendChild(el("p", { role: "alert" }, err && err.friendly ? err.friendly
+          : "登録情報を読み込めませんでした。時間をおいてもう一度お試しください。"));
+      });
+  }
+
+  profileBtn.addEventListener("click", function () {
+    if (!profileBox.hidden) {
+      hideProfile(false);
+      return;
+    }
+    hideConsent(false);
+    profileBox.hidden = false;
+    profileBtn.setAttribute("aria-expanded", "true");
+    loadProfile();
+  });
+
+  // --- the satisfaction check: asked after an answer when it is due (at most once per page) -------------
+
+  let satisfactionChecked = false;
+  function maybeAskSatisfaction() {
+    if (satisfactionChecked) return;
+    satisfactionChecked = true;
+    postJson("/api/v1/satisfaction/due", { sender_id: sessionId }).then(function (body) {
+      if (!body || !body.due || !Array.isArray(body.choices)) return;
+      const bubble = el("div", { class: "mg-msg mg-bot mg-satisfaction" });
+      bubble.appendChild(el("span", { class: "mg-sr" }, "窓口:"));
+      const question = el("p", { class: "mg-text", id: "mg-satisfaction-q" }, String(body.question || ""));
+      bubble.appendChild(question);
+      const group = el("div", { class: "mg-quick", role: "group", "aria-labelledby": "mg-satisfaction-q" });
+      body.choices.forEach(function (choice) {
+        const button = el("button", { type: "button", class: "mg-chip mg-score" }, String(choice.label));
+        button.addEventListener("click", function () {
+          group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+          postJson("/api/v1/satisfaction", { sender_id: sessionId, score: choice.score, ticket: body.ticket })
+            .then(function (answer) { return answer && answer.message; })
+            .catch(function (err) { return err && err.friendly; })
+            .then(function (text) {
+              const thanks = el("p", { class: "mg-thanks", tabindex: "-1" }, text || "ありがとうございます。");
+              group.replaceWith(thanks);
+              thanks.focus();
+            });
+        });
+        group.appendChild(button);
+      });
+      const skip = el("button", { type: "button", class: "mg-chip mg-score-skip" }, "答えない");
+      skip.addEventListener("click", function () {
+        const done = el("p", { class: "mg-thanks", tabindex: "-1" }, "わかりました。");
+        group.replaceWith(done);
+        done.focus();
+      });
+      group.appendChild(skip);
+      bubble.appendChild(group);
+      log.appendChild(bubble);
+      keepPinned();
+    }).catch(function () { /* the check is optional */ });
+  }
 
   // --- start ---------------------------------------------------------------------------------------------
 

@@ -48,8 +48,11 @@ def _menu(page: str) -> list[str]:
     ("role", "menu"),
     [
         ("admin", [path for path, _, _ in NAV]),
-        ("editor", ["/admin/dashboard", "/admin/faq", "/admin/unanswered"]),
-        ("viewer", ["/admin/dashboard", "/admin/faq", "/admin/unanswered", "/admin/reports"]),
+        ("editor", ["/admin/dashboard", "/admin/faq", "/admin/unanswered", "/admin/surveys"]),
+        (
+            "viewer",
+            ["/admin/dashboard", "/admin/faq", "/admin/unanswered", "/admin/reports", "/admin/surveys"],
+        ),
         ("report_handler", ["/admin/dashboard", "/admin/faq", "/admin/reports"]),
     ],
 )
@@ -76,7 +79,7 @@ def test_error_pages_are_in_japanese(client_for) -> None:
         and "アクセスできません" in refused.text
         and "権限がありません" in refused.text
     )
-    assert _menu(refused.text) == ["/admin/dashboard", "/admin/faq", "/admin/unanswered"]  # still signed in
+    assert _menu(refused.text) == ["/admin/dashboard", "/admin/faq", "/admin/unanswered", "/admin/surveys"]
 
 
 def test_render_error_without_staff(admin_app) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,1 @@
+"""Surveys (アンケート): definitions, answering, segments, results, and the one-question satisfaction check."""

@@ -1,0 +1,183 @@
+"""A city's labelled questions as the learned search sees them: each question's first-stage candidates, their
+features and embeddings (:func:`collect`), and the query adapter's score added without the city it scores
+(:func:`with_adapter`, :class:`Adapters`). :mod:`knowledge.crosscity` fits and scores on these records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.adapter import AdapterCity, QueryAdapter, fit_adapter, question_scores
+from knowledge.evaluation import EvalQuery, read_queries
+from knowledge.kb import FaqEntry
+from knowledge.kb_io import read_kb_file
+from knowledge.ranker import CANDIDATES, PAIR_FEATURES, pair_features
+from knowledge.search import FaqSearcher
+from knowledge.signals import Signals
+
+__all__ = [
+    "Adapters",
+    "City",
+    "CityRows",
+    "QueryRecord",
+    "adapted_for",
+    "adapter_city",
+    "collect",
+    "load_city",
+    "with_adapter",
+]
+
+NOT_QUERIES = ("faq.csv", "synonyms.csv")  # the other CSV files of a city folder are labelled questions
+
+
+@dataclass
+class City:
+    name: str
+    entries: list[FaqEntry]
+    queries: list[EvalQuery]
+
+
+@dataclass(frozen=True)
+class CityRows:
+    """A city's embedded FAQ question and keyword rows (shared by its records), for the query adapter."""
+
+    ids: tuple[str, ...]  # the entries, in index order
+    rows: np.ndarray
+    row_entry: np.ndarray
+
+
+@dataclass
+class QueryRecord:
+    """One question's first-stage candidates and their features, and what the hand-tuned searcher decided."""
+
+    query: EvalQuery
+    candidate_ids: list[str]
+    pairs: np.ndarray  # (candidates, PAIR_FEATURES)
+    signals: Signals  # sliced to the candidates, in candidate order
+    baseline_decision: str
+    baseline_ids: list[str]
+    vector: np.ndarray | None = None  # the query's embedding (the adapter moves it)
+    candidates: np.ndarray | None = None  # the candidates' entry indices
+    city_rows: CityRows | None = None
+
+    @property
+    def label(self) -> int:
+        """Index of the right entry among the candidates; -1 when absent or out of scope."""
+        if self.query.expected_id in self.candidate_ids:
+            return self.candidate_ids.index(self.query.expected_id)
+        return -1
+
+
+def load_city(folder: str | Path, name: str | None = None, kb: str | Path | None = None) -> City:
+    folder = Path(folder)
+    result = read_kb_file(kb or folder / "faq.csv")
+    if result.errors:
+        raise ValueError(f"{folder}: " + "; ".join(str(e) for e in result.errors[:5]))
+    queries: list[EvalQuery] = []
+    for path in sorted(folder.glob("*.csv")):
+        if path.name not in NOT_QUERIES:
+            queries += read_queries(path)
+    return City(name or folder.name, result.entries, queries)
+
+
+def collect(
+    searcher: FaqSearcher, city: City, progress: Callable[[int, int], None] | None = None
+) -> list[QueryRecord]:
+    """Index the city's FAQ in ``searcher`` (hand-tuned, no ranker) and record every question's signals."""
+    searcher.ranker = None
+    searcher.rebuild(city.entries)
+    ids = [e.id for e in searcher.entries]
+    city_rows = CityRows(tuple(ids), *searcher.index.question_rows(np.arange(len(ids))))
+    records = []
+    for n, query in enumerate(city.queries):
+        signals, vector = searcher.signals_and_vector(query.text)
+        fused = searcher.fuse(signals)
+        order = np.argsort(-fused, kind="stable")[:CANDIDATES]
+        baseline = searcher.search(query.text, k=3)
+        sliced = signals.take(order)
+        records.append(
+            QueryRecord(
+                query,
+                [ids[i] for i in order],
+                pair_features(signals, fused, order),
+                sliced,
+                baseline.decision,
+                [h.faq_id for h in baseline.hits],
+                None if vector is None else vector[0],
+                order,
+                city_rows,
+            )
+        )
+        if progress:
+            progress(n + 1, len(city.queries))
+    return records
+
+
+# -- the query adapter, fitted without the city it scores ------------------------------------------------------
+
+
+def adapter_city(records: Sequence[QueryRecord]) -> AdapterCity | None:
+    """A city's records as the adapter's training material (None without embeddings)."""
+    usable = [r for r in records if r.vector is not None and r.city_rows is not None]
+    if not usable or usable[0].city_rows is None:
+        return None
+    rows = usable[0].city_rows
+    position = {entry_id: n for n, entry_id in enumerate(rows.ids)}
+    labelled = [r for r in usable if r.query.in_scope and r.query.expected_id in position]
+    return AdapterCity(
+        np.array([r.vector for r in labelled], dtype=np.float32).reshape(len(labelled), -1),
+        np.array([position[r.query.expected_id] for r in labelled], dtype=np.int64),
+        rows.rows,
+        rows.row_entry,
+        len(rows.ids),
+    )
+
+
+def with_adapter(records: Sequence[QueryRecord], adapter: QueryAdapter | None) -> list[QueryRecord]:
+    """The records with the adapter's score of each candidate in their pair features and signals."""
+    out = []
+    column = PAIR_FEATURES.index("adapted_question")
+    gap = PAIR_FEATURES.index("adapted_question_gap")
+    for r in records:
+        if adapter is None or r.vector is None or r.city_rows is None or r.candidates is None:
+            out.append(r)
+            continue
+        rows = r.city_rows
+        scores = question_scores(
+            adapter.apply(r.vector[None, :])[0], rows.rows, rows.row_entry, len(rows.ids)
+        )
+        mine = scores[r.candidates].astype(np.float64)
+        pairs = r.pairs.copy()
+        pairs[:, column] = mine
+        pairs[:, gap] = mine - (mine.max() if len(mine) else 0.0)
+        out.append(
+            replace(r, pairs=pairs, signals=replace(r.signals, adapted_question=mine.astype(np.float32)))
+        )
+    return out
+
+
+class Adapters:
+    """Adapters fitted on every city but some, each fitted once (a leave-one-city-out round asks for each pair)."""
+
+    def __init__(self, by_city: dict[str, list[QueryRecord]]) -> None:
+        self.cities = {name: adapter_city(records) for name, records in by_city.items()}
+        self._fitted: dict[frozenset[str], QueryAdapter | None] = {}
+
+    def without(self, *names: str) -> QueryAdapter | None:
+        key = frozenset(names)
+        if key not in self._fitted:
+            kept = sorted(n for n, c in self.cities.items() if n not in key and c is not None)
+            cities = [c for n in kept if (c := self.cities[n]) is not None]
+            self._fitted[key] = fit_adapter(cities, kept) if cities else None
+        return self._fitted[key]
+
+
+def adapted_for(
+    by_city: dict[str, list[QueryRecord]], adapters: Adapters, *held: str
+) -> dict[str, list[QueryRecord]]:
+    """Each city's records scored by an adapter fitted on neither it nor ``held``."""
+    return {name: with_adapter(records, adapters.without(name, *held)) for name, records in by_city.items()}

@@ -1,0 +1,64 @@
+"""A city's records for the learned search: embeddings kept for the query adapter, and the adapter's score added
+to the candidates' features (hashing embedder, small synthetic city)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.adapter import QueryAdapter
+from knowledge.cityrecords import Adapters, City, adapted_for, adapter_city, collect, with_adapter
+from knowledge.embedders import HashingEmbedder
+from knowledge.evaluation import EvalQuery
+from knowledge.kb import FaqEntry
+from knowledge.ranker import PAIR_FEATURES
+from knowledge.search import FaqSearcher
+
+
+def _records(entries: list[FaqEntry]) -> list:
+    queries = [EvalQuery(e.question, e.id, "formal") for e in entries] + [
+        EvalQuery("今日の天気は", "", "oos")
+    ]
+    return collect(FaqSearcher(HashingEmbedder()), City("x", entries, queries))
+
+
+def test_records_keep_the_query_vector_and_the_citys_question_rows(fixture_entries: list[FaqEntry]) -> None:
+    records = _records(fixture_entries)
+    first = records[0]
+    assert first.vector is not None and first.vector.shape == (256,)
+    assert first.city_rows is not None and first.city_rows.ids == tuple(e.id for e in fixture_entries)
+    assert all(r.city_rows is first.city_rows for r in records)  # one copy per city
+    assert [fixture_entries[i].id for i in first.candidates] == first.candidate_ids
+    material = adapter_city(records)
+    assert material is not None and len(material.labels) == len(fixture_entries)  # in scope only
+
+
+def test_the_adapter_score_fills_its_two_features_and_nothing_else(fixture_entries: list[FaqEntry]) -> None:
+    records = _records(fixture_entries)
+    identity = QueryAdapter(np.zeros((256, 2), np.float32), np.zeros((2, 256), np.float32))
+    column, gap = PAIR_FEATURES.index("adapted_question"), PAIR_FEATURES.index("adapted_question_gap")
+    assert not records[0].pairs[:, [column, gap]].any()  # collected without an adapter
+    adapted = with_adapter(records, identity)
+    r = adapted[0]
+    assert r.pairs[0, column] > 0.99  # the exact question: cosine 1 with its own row
+    assert r.pairs[:, gap].max() == 0.0 and np.allclose(r.signals.adapted_question, r.pairs[:, column])
+    others = [j for j in range(len(PAIR_FEATURES)) if j not in (column, gap)]
+    np.testing.assert_array_equal(r.pairs[:, others], records[0].pairs[:, others])
+    assert with_adapter(records, None) == records
+
+
+def test_each_city_gets_an_adapter_fitted_without_it_and_without_the_held_one(
+    fixture_entries: list[FaqEntry],
+) -> None:
+    half = len(fixture_entries) // 2
+    by_city = {
+        "a": _records(fixture_entries[:half]),
+        "b": _records(fixture_entries[half:]),
+        "c": _records(fixture_entries),
+    }
+    adapters = Adapters(by_city)
+    adapted = adapted_for({k: v for k, v in by_city.items() if k != "c"}, adapters, "c")
+    assert adapters.without("a", "c").fitted_on == ["b"] and adapters.without("b", "c").fitted_on == ["a"]
+    assert adapters.without("c").fitted_on == ["a", "b"] and adapters.without("c", "a") is adapters.without(
+        "a", "c"
+    )
+    assert set(adapted) == {"a", "b"}
