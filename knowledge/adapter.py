@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AdapterCity", "QueryAdapter", "fit_adapter", "question_scores"]
+__all__ = ["AdapterCity", "QueryAdapter", "adapted_scores", "fit_adapter", "question_scores"]
 
 RANK = 64
 L2 = 1e-2
@@ -65,6 +65,18 @@ class QueryAdapter:
     def load(cls, path: str | Path) -> QueryAdapter:
         with np.load(Path(path), allow_pickle=False) as data:
             return cls(data["down"], data["up"], [str(n) for n in data["fitted_on"]])
+
+
+def adapted_scores(
+    moved: np.ndarray, rows: np.ndarray, row_entry: np.ndarray, row_kind: np.ndarray, entries: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry's best cosine with the adapted vector ``moved`` over its question and keyword rows, and over all
+    the given rows (``row_kind``: :class:`knowledge.faq_index.RowKind` values; 0 question, 1 keywords)."""
+    asked = row_kind <= 1
+    return (
+        question_scores(moved, rows[asked], row_entry[asked], entries),
+        question_scores(moved, rows, row_entry, entries),
+    )
 
 
 def question_scores(vector: np.ndarray, rows: np.ndarray, row_entry: np.ndarray, entries: int) -> np.ndarray:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.adapter import AdapterCity, QueryAdapter, fit_adapter, question_scores
+from knowledge.adapter import AdapterCity, QueryAdapter, adapted_scores, fit_adapter
 from knowledge.evaluation import EvalQuery, read_queries
+from knowledge.faq_index import RowKind
 from knowledge.kb import FaqEntry
 from knowledge.kb_io import read_kb_file
-from knowledge.ranker import CANDIDATES, PAIR_FEATURES, pair_features
+from knowledge.ranker import ADAPTER_FEATURES, CANDIDATES, PAIR_FEATURES, pair_features
 from knowledge.search import FaqSearcher
 from knowledge.signals import Signals
 
@@ -43,11 +44,17 @@ class City:
 
 @dataclass(frozen=True)
 class CityRows:
-    """A city's embedded FAQ question and keyword rows (shared by its records), for the query adapter."""
+    """A city's embedded FAQ rows but readings (shared by its records), for the query adapter."""
 
     ids: tuple[str, ...]  # the entries, in index order
     rows: np.ndarray
     row_entry: np.ndarray
+    row_kind: np.ndarray  # knowledge.faq_index.RowKind
+
+    @property
+    def asked(self) -> np.ndarray:
+        """Which rows are questions or keywords (what the adapter is fitted to find)."""
+        return self.row_kind <= RowKind.KEYWORDS
 
 
 @dataclass
@@ -91,7 +98,7 @@ def collect(
     searcher.ranker = None
     searcher.rebuild(city.entries)
     ids = [e.id for e in searcher.entries]
-    city_rows = CityRows(tuple(ids), *searcher.index.question_rows(np.arange(len(ids))))
+    city_rows = CityRows(tuple(ids), *searcher.index.entry_rows(np.arange(len(ids))))
     records = []
     for n, query in enumerate(city.queries):
         signals, vector = searcher.signals_and_vector(query.text)
@@ -131,32 +138,32 @@ def adapter_city(records: Sequence[QueryRecord]) -> AdapterCity | None:
     return AdapterCity(
         np.array([r.vector for r in labelled], dtype=np.float32).reshape(len(labelled), -1),
         np.array([position[r.query.expected_id] for r in labelled], dtype=np.int64),
-        rows.rows,
-        rows.row_entry,
+        rows.rows[rows.asked],
+        rows.row_entry[rows.asked],
         len(rows.ids),
     )
 
 
 def with_adapter(records: Sequence[QueryRecord], adapter: QueryAdapter | None) -> list[QueryRecord]:
-    """The records with the adapter's score of each candidate in their pair features and signals."""
+    """The records with the adapter's scores of each candidate in their pair features and signals."""
     out = []
-    column = PAIR_FEATURES.index("adapted_question")
-    gap = PAIR_FEATURES.index("adapted_question_gap")
+    columns = [PAIR_FEATURES.index(f) for f in ADAPTER_FEATURES]
     for r in records:
         if adapter is None or r.vector is None or r.city_rows is None or r.candidates is None:
             out.append(r)
             continue
         rows = r.city_rows
-        scores = question_scores(
-            adapter.apply(r.vector[None, :])[0], rows.rows, rows.row_entry, len(rows.ids)
+        moved = adapter.apply(r.vector[None, :])[0]
+        asked, any_row = (
+            s[r.candidates].astype(np.float64)
+            for s in adapted_scores(moved, rows.rows, rows.row_entry, rows.row_kind, len(rows.ids))
         )
-        mine = scores[r.candidates].astype(np.float64)
         pairs = r.pairs.copy()
-        pairs[:, column] = mine
-        pairs[:, gap] = mine - (mine.max() if len(mine) else 0.0)
-        out.append(
-            replace(r, pairs=pairs, signals=replace(r.signals, adapted_question=mine.astype(np.float32)))
+        pairs[:, columns] = np.stack([asked, asked - asked.max(), any_row, any_row - any_row.max()], axis=1)
+        signals = replace(
+            r.signals, adapted_question=asked.astype(np.float32), adapted_any=any_row.astype(np.float32)
         )
+        out.append(replace(r, pairs=pairs, signals=signals))
     return out
 
 

@@ -150,13 +150,13 @@ class FaqIndex:
             self._active_day = day
         return self._active_mask
 
-    def question_rows(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The embedded question and keyword rows of ``entries`` (indices), and the entry of each row."""
-        asked = (self.row_kind == RowKind.QUESTION) | (self.row_kind == RowKind.KEYWORDS)
-        ids = np.flatnonzero(asked & np.isin(self.row_entry, entries))
+    def entry_rows(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The embedded rows of ``entries`` (indices) other than readings: vectors, entry and kind of each."""
+        ids = np.flatnonzero((self.row_kind != RowKind.READING) & np.isin(self.row_entry, entries))
         if not len(ids):
-            return np.zeros((0, self.dense.d), dtype=np.float32), np.zeros(0, dtype=np.int64)
-        return self.dense.reconstruct_batch(ids), self.row_entry[ids]
+            empty = np.zeros(0, dtype=np.int64)
+            return np.zeros((0, self.dense.d), dtype=np.float32), empty, empty
+        return self.dense.reconstruct_batch(ids), self.row_entry[ids], self.row_kind[ids]
 
     @classmethod
     def build(

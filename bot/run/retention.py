@@ -40,13 +40,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.run.jobs import Schedule, install_periodic
 from bot.services import services_of
 from bot.settings import Settings
-from bot.storage import line_inbox
+from bot.storage import line_inbox, profiles
 from bot.storage.accounts import SESSION_IDLE, SESSION_MAX, LoginAttempt, StaffSession
 from bot.storage.citydata import ReminderDelivery, ReminderSubscription
 from bot.storage.db import make_engine, transaction, utcnow
 from bot.storage.line_inbox import LineInboxRow, LineUser
 from bot.storage.models import Feedback, Message, Preference, Unanswered
 from bot.storage.reports import CLOSED_STATUSES, Report, ReportEvent, ReportPhoto
+from bot.storage.surveys import SatisfactionAsk
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +171,10 @@ def purge_orphan_photos(factory: sessionmaker[Session], photos_root: Path, now: 
 
 def forget_resident(session: Session, resident_key: str) -> None:
     """Delete what madoguchi keeps about one LINE resident (LINE id, conversation, feedback, preferences,
-    reminder subscriptions)."""
+    reminder subscriptions, the 「登録情報」 profile and when the satisfaction question was last asked)."""
     line_inbox.forget_user(session, resident_key)
+    profiles.delete_profile(session, resident_key)  # also clears what survey analytics copied of it
+    session.execute(delete(SatisfactionAsk).where(SatisfactionAsk.sender == resident_key))
     for model in (Message, Feedback, Preference):
         session.execute(delete(model).where(model.sender == resident_key))
     mine = select(ReminderSubscription.id).where(ReminderSubscription.sender == resident_key)

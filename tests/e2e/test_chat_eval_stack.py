@@ -1,12 +1,11 @@
 """End to end: every evaluation city asked through the launcher-started stack's chat API (`madoguchi eval-chat`),
 beside the FAQ engine on the same KB, on answered-right and right-answered-or-offered.
 
-Issue 14 asks for the chat API within 2 points of the engine on every city. NOT MET: measured 2026-12-06 (before
-the report-status and clinic fallbacks), the chat API trailed by 3.0–5.7 points answered-right and 5.5–10.7
-points answered-or-offered. The questions it loses are ones NLU (trained on the demo city) sends to intents
-without an FAQ fallback (greet, report_other, report_road_damage, subscribe_reminder, request_human…) and to
-topic actions that answer from the demo city's structured data (its garbage dictionary). The bars below guard
-against it getting worse; the closing note of issue 14 lists the rest.
+Issue 14 asks for the chat API within 2 points of the engine on every city. Measured 2026-12-07: answered-right
+within 0.3–2.4 points (five cities of six within 2), answered-or-offered 2.3–7.5 points behind. The questions it
+still loses name a topic (snow, clinics, garbage sorting) whose action asks for an area or answers from the city's
+data where the engine offered the FAQ's close entries; the closing note of issue 14 lists them. The bars below
+guard against it getting worse.
 
 The stack is this module's own (the run replaces its FAQ city by city, and one address sends every question,
 so the chat rate limit is lifted). The command runs as a subprocess with the stack's environment, as staff
@@ -31,8 +30,8 @@ from tests.e2e.stack_support import ACCESS_TOKEN, CHANNEL_SECRET, CLOCK
 # one stack start, then six cities: an FAQ index rebuild and ~400 questions each (about 4 min a city)
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-TARGET_GAP = 0.02  # issue 14 (not met)
-MAX_GAP = {"answered_right": 0.08, "buttons_contain": 0.13}  # regression guard, measured ≤ 0.042 / 0.099
+TARGET_GAP = 0.02  # issue 14 (not met on every city)
+MAX_GAP = {"answered_right": 0.05, "buttons_contain": 0.10}  # regression guard, measured ≤ 0.024 / 0.075
 LAST_REPORT = REPO_ROOT / "var" / "eval-chat" / "report.json"
 CITY_DIRS = sorted(p for p in (REPO_ROOT / "tests" / "eval" / "cities").iterdir() if (p / "faq.csv").exists())
 DEMO = "demo=" + ":".join(str(REPO_ROOT / p) for p in ("knowledge/data/faq.csv", "tests/eval/heldout.csv"))

@@ -10,7 +10,7 @@ from knowledge.cityrecords import Adapters, City, adapted_for, adapter_city, col
 from knowledge.embedders import HashingEmbedder
 from knowledge.evaluation import EvalQuery
 from knowledge.kb import FaqEntry
-from knowledge.ranker import PAIR_FEATURES
+from knowledge.ranker import ADAPTER_FEATURES, PAIR_FEATURES
 from knowledge.search import FaqSearcher
 
 
@@ -32,16 +32,18 @@ def test_records_keep_the_query_vector_and_the_citys_question_rows(fixture_entri
     assert material is not None and len(material.labels) == len(fixture_entries)  # in scope only
 
 
-def test_the_adapter_score_fills_its_two_features_and_nothing_else(fixture_entries: list[FaqEntry]) -> None:
+def test_the_adapter_scores_fill_their_features_and_nothing_else(fixture_entries: list[FaqEntry]) -> None:
     records = _records(fixture_entries)
     identity = QueryAdapter(np.zeros((256, 2), np.float32), np.zeros((2, 256), np.float32))
     column, gap = PAIR_FEATURES.index("adapted_question"), PAIR_FEATURES.index("adapted_question_gap")
-    assert not records[0].pairs[:, [column, gap]].any()  # collected without an adapter
+    mine = [PAIR_FEATURES.index(f) for f in ADAPTER_FEATURES]
+    assert not records[0].pairs[:, mine].any()  # collected without an adapter
     adapted = with_adapter(records, identity)
     r = adapted[0]
     assert r.pairs[0, column] > 0.99  # the exact question: cosine 1 with its own row
     assert r.pairs[:, gap].max() == 0.0 and np.allclose(r.signals.adapted_question, r.pairs[:, column])
-    others = [j for j in range(len(PAIR_FEATURES)) if j not in (column, gap)]
+    assert np.allclose(r.signals.adapted_any, r.pairs[:, PAIR_FEATURES.index("adapted_any")])
+    others = [j for j in range(len(PAIR_FEATURES)) if j not in mine]
     np.testing.assert_array_equal(r.pairs[:, others], records[0].pairs[:, others])
     assert with_adapter(records, None) == records
 

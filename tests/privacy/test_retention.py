@@ -27,7 +27,9 @@ from bot.storage.citydata import ReminderDelivery, ReminderSubscription
 from bot.storage.db import make_engine, migrate, session_factory, transaction, utcnow
 from bot.storage.line_inbox import LineInboxRow, LineUser
 from bot.storage.models import Feedback, Message, Preference, Unanswered
+from bot.storage.profiles import ResidentProfile
 from bot.storage.reports import Report, ReportEvent, ReportPhoto
+from bot.storage.surveys import SatisfactionAsk
 
 DAY = timedelta(days=1)
 
@@ -169,6 +171,10 @@ def seed(settings: Settings, factory: sessionmaker[Session], tracker: Tracker, n
         s.add(subscription)
         s.flush()
         s.add(ReminderDelivery(subscription_id=subscription.id, target_date=now.date()))
+        for resident in ("line-gone", "line-recent"):  # 「登録情報」 and the satisfaction question's last ask
+            s.add(ResidentProfile(sender=resident, age_group="30代", area="中央地区", consent_version=1,
+                                  consented_at=ago(now, 40)))  # fmt: skip
+            s.add(SatisfactionAsk(sender=resident, asked_at=ago(now, 40)))
         cases = [
             (1, "対応済み", ago(now, 500), ago(now, 400), "closed_long_ago"),
             (2, "対象外", ago(now, 300), ago(now, 100), "closed_lately"),
@@ -243,6 +249,8 @@ def test_each_kind_goes_after_its_period_and_not_before(store) -> None:  # type:
         assert list(s.scalars(select(Unanswered.sender))) == ["web-new"]  # 200 days: the log keeps a year
         assert sorted(s.scalars(select(Preference.sender))) == ["web-fresh", "web-new"]
         assert sorted(s.scalars(select(LineUser.pseudonym))) == ["line-active", "line-recent"]
+        assert list(s.scalars(select(ResidentProfile.sender))) == ["line-recent"]
+        assert list(s.scalars(select(SatisfactionAsk.sender))) == ["line-recent"]
         inbox = {row.event_id: row.payload for row in s.scalars(select(LineInboxRow))}
         assert inbox == {"E-new": {"source": {"userId": "Unew"}}, "E-gone": None}
         assert s.scalar(select(func.count()).select_from(ReminderSubscription)) == 0
