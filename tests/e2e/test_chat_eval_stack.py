@@ -2,7 +2,7 @@
 beside the FAQ engine on the same KB, on answered-right and right-answered-or-offered.
 
 Issue 14 asks for the chat API within 2 points of the engine on every city. Measured 2026-12-07: answered-right
-within 0.3–2.4 points (five cities of six within 2), answered-or-offered 2.3–7.5 points behind. The questions it
+within 0.3–2.7 points (five cities of six within 2), answered-or-offered 2.3–8.1 points behind. The questions it
 still loses name a topic (snow, clinics, garbage sorting) whose action asks for an area or answers from the city's
 data where the engine offered the FAQ's close entries; the closing note of issue 14 lists them. The bars below
 guard against it getting worse.
@@ -31,7 +31,7 @@ from tests.e2e.stack_support import ACCESS_TOKEN, CHANNEL_SECRET, CLOCK
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 TARGET_GAP = 0.02  # issue 14 (not met on every city)
-MAX_GAP = {"answered_right": 0.05, "buttons_contain": 0.10}  # regression guard, measured ≤ 0.024 / 0.075
+MAX_GAP = {"answered_right": 0.05, "buttons_contain": 0.10}  # regression guard, measured ≤ 0.027 / 0.081
 LAST_REPORT = REPO_ROOT / "var" / "eval-chat" / "report.json"
 CITY_DIRS = sorted(p for p in (REPO_ROOT / "tests" / "eval" / "cities").iterdir() if (p / "faq.csv").exists())
 DEMO = "demo=" + ":".join(str(REPO_ROOT / p) for p in ("knowledge/data/faq.csv", "tests/eval/heldout.csv"))
