@@ -69,14 +69,11 @@ class QueryAdapter:
 
 def adapted_scores(
     moved: np.ndarray, rows: np.ndarray, row_entry: np.ndarray, row_kind: np.ndarray, entries: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each entry's best cosine with the adapted vector ``moved`` over its question and keyword rows, and over all
-    the given rows (``row_kind``: :class:`knowledge.faq_index.RowKind` values; 0 question, 1 keywords)."""
+) -> np.ndarray:
+    """Each entry's best cosine with the adapted vector ``moved`` over its question and keyword rows among the
+    given rows (``row_kind``: :class:`knowledge.faq_index.RowKind` values; 0 question, 1 keywords)."""
     asked = row_kind <= 1
-    return (
-        question_scores(moved, rows[asked], row_entry[asked], entries),
-        question_scores(moved, rows, row_entry, entries),
-    )
+    return question_scores(moved, rows[asked], row_entry[asked], entries)
 
 
 def question_scores(vector: np.ndarray, rows: np.ndarray, row_entry: np.ndarray, entries: int) -> np.ndarray:

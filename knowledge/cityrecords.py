@@ -145,7 +145,7 @@ def adapter_city(records: Sequence[QueryRecord]) -> AdapterCity | None:
 
 
 def with_adapter(records: Sequence[QueryRecord], adapter: QueryAdapter | None) -> list[QueryRecord]:
-    """The records with the adapter's scores of each candidate in their pair features and signals."""
+    """The records with the adapter's score of each candidate in their pair features and signals."""
     out = []
     columns = [PAIR_FEATURES.index(f) for f in ADAPTER_FEATURES]
     for r in records:
@@ -154,15 +154,11 @@ def with_adapter(records: Sequence[QueryRecord], adapter: QueryAdapter | None) -
             continue
         rows = r.city_rows
         moved = adapter.apply(r.vector[None, :])[0]
-        asked, any_row = (
-            s[r.candidates].astype(np.float64)
-            for s in adapted_scores(moved, rows.rows, rows.row_entry, rows.row_kind, len(rows.ids))
-        )
+        scores = adapted_scores(moved, rows.rows, rows.row_entry, rows.row_kind, len(rows.ids))
+        asked = scores[r.candidates].astype(np.float64)
         pairs = r.pairs.copy()
-        pairs[:, columns] = np.stack([asked, asked - asked.max(), any_row, any_row - any_row.max()], axis=1)
-        signals = replace(
-            r.signals, adapted_question=asked.astype(np.float32), adapted_any=any_row.astype(np.float32)
-        )
+        pairs[:, columns] = np.stack([asked, asked - asked.max()], axis=1)
+        signals = replace(r.signals, adapted_question=asked.astype(np.float32))
         out.append(replace(r, pairs=pairs, signals=signals))
     return out
 

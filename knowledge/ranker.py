@@ -77,7 +77,7 @@ SECOND_EMBEDDER_FEATURES = (
     "latin_query_x_second",
 )
 # the query adapter's score (knowledge.adapter): 0 in a model fitted without one
-ADAPTER_FEATURES = ("adapted_question", "adapted_question_gap", "adapted_any", "adapted_any_gap")
+ADAPTER_FEATURES = ("adapted_question", "adapted_question_gap")
 PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + ADAPTER_FEATURES
 QUERY_FEATURES = (
     "top_share",
@@ -110,7 +110,6 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "second": signals.second[candidates],
         "second_question": signals.second_question[candidates],
         "adapted_question": signals.adapted_question[candidates],
-        "adapted_any": signals.adapted_any[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):

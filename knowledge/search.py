@@ -195,7 +195,6 @@ class FaqSearcher:
             second=second,
             second_question=second_question,
             adapted_question=np.zeros(n, dtype=np.float32),
-            adapted_any=np.zeros(n, dtype=np.float32),
         )
         return signals, vector
 
@@ -204,11 +203,12 @@ class FaqSearcher:
         adapter = self.ranker.adapter if self.ranker is not None else None
         if adapter is None or vector is None:
             return signals
-        rows = self.index.entry_rows(candidates)
-        asked, any_row = adapted_scores(adapter.apply(vector)[0], *rows, len(signals.dense))
-        adapted_question, adapted_any = np.zeros_like(signals.dense), np.zeros_like(signals.dense)
-        adapted_question[candidates], adapted_any[candidates] = asked[candidates], any_row[candidates]
-        return replace(signals, adapted_question=adapted_question, adapted_any=adapted_any)
+        scores = adapted_scores(
+            adapter.apply(vector)[0], *self.index.entry_rows(candidates), len(signals.dense)
+        )
+        adapted = np.zeros_like(signals.dense)
+        adapted[candidates] = scores[candidates]
+        return replace(signals, adapted_question=adapted)
 
     def _second_scores(self, clean: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per entry from the second embedder (any row; question rows only), zeros without one."""

@@ -27,10 +27,9 @@ class Signals:
     query_chars: int
     second: np.ndarray  # the second embedder's best row (cosine; 0 when there is no second embedder)
     second_question: np.ndarray  # its best question or keywords row
-    # the best question or keywords row, and the best row of any kind but readings, for the query vector moved by
-    # the ranker's query adapter (cosine; knowledge.adapter); 0 without one, and for entries not reranked
+    # the best question or keywords row for the query vector moved by the ranker's query adapter (cosine;
+    # knowledge.adapter); 0 without one, and for entries not reranked
     adapted_question: np.ndarray
-    adapted_any: np.ndarray
 
     def take(self, order: np.ndarray) -> Signals:
         """The same signals for the entries ``order`` only, in that order."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.deps import ChatDep, ServicesDep
 from bot.messages import for_settings
@@ -29,7 +30,7 @@ router = APIRouter(
     prefix="/api/v1/satisfaction",
     tags=["chat"],
     dependencies=[Depends(ip_rate_limit)],
-    responses=TOO_MANY_RESPONSES,
+    responses={400: {"description": "body is not JSON text"}, **TOO_MANY_RESPONSES},
 )
 TICKET_TTL = timedelta(days=1)
 STALE = "この質問の受付は終わりました。ありがとうございました。(the question is no longer open)"
@@ -53,11 +54,16 @@ class DueOut(BaseModel):
     ticket: str | None = Field(default=None, description="Send it back with the score")
 
 
+def _whole_number(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class ScoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     sender_id: str = Field(min_length=16, max_length=128)
-    score: int = Field(ge=1, le=5)
+    # JSON Schema's integer includes 1.0; a string or a fraction is still refused
+    score: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=1, le=5)
     ticket: str = Field(min_length=1, max_length=128)
 
 

@@ -42,7 +42,6 @@ def test_the_adapter_scores_fill_their_features_and_nothing_else(fixture_entries
     r = adapted[0]
     assert r.pairs[0, column] > 0.99  # the exact question: cosine 1 with its own row
     assert r.pairs[:, gap].max() == 0.0 and np.allclose(r.signals.adapted_question, r.pairs[:, column])
-    assert np.allclose(r.signals.adapted_any, r.pairs[:, PAIR_FEATURES.index("adapted_any")])
     others = [j for j in range(len(PAIR_FEATURES)) if j not in mine]
     np.testing.assert_array_equal(r.pairs[:, others], records[0].pairs[:, others])
     assert with_adapter(records, None) == records
