@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.runtime import Runtime, message_metadata, meta
 from bot.storage import conversations
 from bot.storage.db import transaction
-from knowledge.normalize import katakana_to_hiragana, question_language
+from knowledge.normalize import question_language
 from knowledge.search import Hit, SearchOutcome
+from knowledge.topics import fold
 
 LABEL_MAX = 20  # LINE quick-reply label limit
 HUMAN_LABEL = "担当者に問い合わせたい"
@@ -170,8 +171,7 @@ def answer_if_sure_about(
 
 def _fold(text: str) -> str:
     """For comparing an item with an FAQ question: NFKC, kana folded, a parenthetical note dropped."""
-    text = re.sub(r"[（(].*?[）)]", "", unicodedata.normalize("NFKC", text))
-    return katakana_to_hiragana(text).lower().strip()
+    return fold(re.sub(r"[（(].*?[）)]", "", unicodedata.normalize("NFKC", text))).strip()
 
 
 # Words of a resident who asks to report, not what to do: the report form starts with no FAQ answer first.

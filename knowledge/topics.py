@@ -17,7 +17,7 @@ import unicodedata
 
 from knowledge.normalize import katakana_to_hiragana
 
-__all__ = ["TOPIC_WORDS", "is_plain_greeting", "mentions_topic"]
+__all__ = ["TOPIC_WORDS", "fold", "is_plain_greeting", "mentions_topic"]
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -50,19 +50,20 @@ _POLITE_TAIL = re.compile(
 _PUNCTUATION = re.compile(r"[\s!！?？。、,.~〜ー…♪☆★]+")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """NFKC, katakana as hiragana, lower case: ゴミ, ごみ and ｺﾞﾐ compare equal."""
     return katakana_to_hiragana(unicodedata.normalize("NFKC", text)).lower()
 
 
 def mentions_topic(topic: str, text: str) -> bool:
     """True when ``text`` names ``topic`` (a key of :data:`TOPIC_WORDS`) in any of its words."""
-    folded = _fold(text)
+    folded = fold(text)
     return any(word in folded for word in TOPIC_WORDS[topic])
 
 
 def is_plain_greeting(text: str) -> bool:
     """A greeting and nothing more (「こんにちは！」, 「よろしくお願いします」, "hi"), not a question after one."""
-    folded = _PUNCTUATION.sub("", _fold(text))
+    folded = _PUNCTUATION.sub("", fold(text))
     for _ in range(2):
         folded = _POLITE_TAIL.sub("", folded)
     return folded in _GREETINGS or any(
