@@ -34,6 +34,7 @@ from actions.report_parsing import (
     describe_location,
     emergency_response,
     encode_location,
+    interjections_in_a_row,
     latest_text,
     location_from_metadata,
     normalize,
@@ -55,6 +56,10 @@ from bot.storage.db import transaction
 log = logging.getLogger(__name__)
 
 CANCELLED = "utter_report_cancelled"  # the domain.yml response
+PAUSED = "utter_report_paused"
+# A resident who asks this many other things in a row while a report is half filled has moved on: the form
+# ends (saying how to start again) instead of repeating its question after every answer.
+INTERJECTIONS_BEFORE_PAUSE = 3
 
 
 def ask(
@@ -132,6 +137,10 @@ class ValidateReportForm(FormValidationAction):
         text = latest_text(tracker)
         if normalize(text) in CANCEL_WORDS:
             dispatcher.utter_message(response=CANCELLED)
+            form_ended(self.rt, tracker)
+            return reset_events()
+        if interjections_in_a_row(tracker) >= INTERJECTIONS_BEFORE_PAUSE:
+            dispatcher.utter_message(response=PAUSED)
             form_ended(self.rt, tracker)
             return reset_events()
         hazard = urgent_hazard(text)

@@ -196,6 +196,29 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in SLOTS] + [SlotSet("requested_slot", None)]
 
 
+# Actions that belong to the form itself (its questions, validation, slot extraction) or to listening.
+FORM_OWN_ACTIONS = ("action_listen", "action_extract_slots", "validate_report_form", FORM)
+
+
+def interjections_in_a_row(tracker: Tracker) -> int:
+    """How many of the resident's latest messages in a row another action answered while the form was open
+    (a FAQ question, a garbage day, …), counting back to the form's start or to a message the form took."""
+    count, answered_elsewhere = 0, False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "action":
+            name = str(event.get("name") or "")
+            if name not in FORM_OWN_ACTIONS and not name.startswith(("action_ask_", "utter_ask_")):
+                answered_elsewhere = True
+        elif kind == "user":
+            if not answered_elsewhere:
+                return count
+            count, answered_elsewhere = count + 1, False
+        elif kind == "active_loop" and event.get("name") == FORM:
+            return count
+    return count
+
+
 def emergency_response(kind: str) -> str:
     """The domain.yml response that gives the 24-hour emergency number of a hazard (`{phone}`)."""
     return f"utter_report_emergency_{'water' if kind == 'water' else 'road'}"

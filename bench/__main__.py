@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import shutil
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench import chatload, report, searchscale
+from bench import chatload, floor, report, searchscale
+from bench.chatload import QuestionPool
 from bench.stats import tree_rss_mb
 from bench.webhook import make_webhook_env
 from bot.run import training
@@ -45,6 +50,52 @@ def rasa_training() -> dict:
         return {"train_s": time.perf_counter() - started}
 
 
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextlib.contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for the production layout; dropped afterwards."""
+    import psycopg
+
+    name = f"madoguchi_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stack_load(url: str, pid: int, level: int, duration_s: float, pool: QuestionPool) -> dict:
+    return asyncio.run(chatload.load(chatload.stack_target(url), level, duration_s, pool, cpu_pids=(pid,)))
+
+
+def production_layout(levels: tuple[int, ...], duration_s: float, pool: QuestionPool) -> dict:
+    """`madoguchi up --workers 2` on PostgreSQL + Redis (docs/deploy.md): chat load with CPU per process."""
+    data_dir = OUT / "stack-production"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    out: dict = {"layout": "--workers 2, PostgreSQL + Redis", "chat": []}
+    with bench_database() as db_url:
+        stack = start_stack(
+            data_dir,
+            args=("--workers", "2"),
+            MADOGUCHI_DATABASE_URL=db_url,
+            MADOGUCHI_CHAT_RATE_PER_MINUTE="1000000",
+        )
+        try:
+            for level in levels:
+                print(
+                    f"   production layout: {level} concurrent residents for {duration_s:.0f} s", flush=True
+                )
+                out["chat"].append(stack_load(stack.url, stack.proc.pid, level, duration_s, pool))
+            out["rss_mb"] = tree_rss_mb(stack.proc.pid)
+        finally:
+            stack.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="madoguchi benchmarks")
     parser.add_argument(
@@ -63,6 +114,11 @@ def main() -> None:
         print("== Rasa training", flush=True)
         results["rasa_training"] = rasa_training()
 
+    duration = 5.0 if args.quick else 20.0
+    pool = QuestionPool()  # every chat turn of the run asks a question no earlier turn asked
+    print("== the floor: bare Rasa (in-memory tracker, do-nothing action server)", flush=True)
+    results["bare_rasa"] = floor.measure(OUT / "bare-rasa", (1, 10), duration, QuestionPool())
+
     print("== whole stack", flush=True)
     data_dir = OUT / "stack"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -73,12 +129,14 @@ def main() -> None:
     try:
         results["stack_startup_s"] = time.perf_counter() - started
         results["rss_idle_mb"] = tree_rss_mb(stack.proc.pid)
-        duration = 5.0 if args.quick else 20.0
         results["chat"] = []
         for level in (1, 10, 50):
             print(f"   chat load: {level} concurrent residents for {duration:.0f} s", flush=True)
-            results["chat"].append(chatload.run(stack.url, (level,), duration)[0])
+            results["chat"].append(stack_load(stack.url, stack.proc.pid, level, duration, pool))
             results.setdefault("rss_under_load_mb", {})[str(level)] = tree_rss_mb(stack.proc.pid)
+        turns = 150 if args.quick else 400
+        print(f"   one conversation of {turns} turns", flush=True)
+        results["long_conversation"] = floor.long_conversation(chatload.stack_target(stack.url), pool, turns)
         print("   LINE webhook burst: 500 signed webhooks at once", flush=True)
         results["webhook"] = webhook_env.burst(stack.url)
         results["rss_after_burst_mb"] = tree_rss_mb(stack.proc.pid)
@@ -87,6 +145,9 @@ def main() -> None:
     finally:
         stack.stop()
         webhook_env.close()
+    print("== production layout (--workers 2, PostgreSQL + Redis)", flush=True)
+    results["production"] = production_layout((1, 10), duration, pool)
+    results["question_pool"] = {"questions": len(pool), "asked": pool.used, "repeats": pool.repeats}
     results["targets"] = report.targets(results)
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     report.print_table(results)

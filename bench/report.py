@@ -15,7 +15,29 @@ TARGETS = {
     "total_rss_mb": ("≤", 2560.0),
     "search_p95_ms_at_10000": ("≤", 80.0),
     "webhook_ack_p99_ms": ("≤", 50.0),
+    # the floor measured in the same run (bench/floor.py): Rasa alone, in-memory tracker, do-nothing actions
+    "turn_cpu_vs_bare_rasa": ("≤", 1.4),  # whole stack's CPU per turn ÷ bare Rasa's, 1 resident
+    "throughput_at_10_vs_bare_rasa": ("≥", 1.3),  # production layout's turns/s ÷ bare Rasa's, 10 residents
+    "long_conversation_ratio": ("≤", 1.2),  # median of turns 351–400 of one conversation ÷ turns 1–50
 }
+
+
+def _at(levels: list[dict], concurrency: int) -> dict | None:
+    return next((c for c in levels if c["concurrency"] == concurrency), None)
+
+
+def floor_ratio(results: dict, key: str) -> float | None:
+    bare = results.get("bare_rasa") or []
+    if key == "turn_cpu_vs_bare_rasa":
+        stack, rasa = _at(results.get("chat", []), 1), _at(bare, 1)
+        if not stack or not rasa or "cpu_ms_per_turn" not in rasa:
+            return None
+        return stack["cpu_ms_per_turn_total"] / max(rasa["cpu_ms_per_turn"].get("rasa", 0.0), 1e-9)
+    production = _at((results.get("production") or {}).get("chat", []), 10)
+    rasa = _at(bare, 10)
+    if not production or not rasa:
+        return None
+    return production["turns_per_s"] / max(rasa["turns_per_s"], 1e-9)
 
 
 def machine() -> dict:
@@ -40,6 +62,10 @@ def _value(results: dict, key: str) -> float | None:
         return sizes[10000]["hybrid"]["p95_ms"] if 10000 in sizes else None
     if key == "webhook_ack_p99_ms":
         return (results.get("webhook") or {}).get("ack", {}).get("p99_ms")
+    if key in ("turn_cpu_vs_bare_rasa", "throughput_at_10_vs_bare_rasa"):
+        return floor_ratio(results, key)
+    if key == "long_conversation_ratio":
+        return (results.get("long_conversation") or {}).get("ratio")
     raise KeyError(key)
 
 
@@ -77,13 +103,25 @@ def print_table(results: dict) -> None:
                 f"{w['p99_ms']:.1f}",
                 f"×{w['p50_ms'] / max(h['p50_ms'], 1e-6):.1f} hybrid; rebuild {s['shipped_rebuild_s']:.1f} s",
             )
-    for c in results.get("chat", []):
+    chat_rows = [("bare Rasa", c) for c in results.get("bare_rasa", [])]
+    chat_rows += [("chat turn", c) for c in results.get("chat", [])]
+    chat_rows += [("production layout", c) for c in (results.get("production") or {}).get("chat", [])]
+    for label, c in chat_rows:
         table.add_row(
-            f"chat turn @ {c['concurrency']} residents",
+            f"{label} @ {c['concurrency']} residents",
             f"{c['p50_ms']:.0f}",
             f"{c['p95_ms']:.0f}",
             f"{c['p99_ms']:.0f}",
-            f"{c['turns_per_s']:.1f} turns/s, {c['errors']} errors",
+            f"{c['turns_per_s']:.1f} turns/s, {c['errors']} errors" + cpu_line(c),
+        )
+    if results.get("long_conversation"):
+        lc = results["long_conversation"]
+        table.add_row(
+            f"one conversation, {lc['turns']} turns",
+            "",
+            "",
+            "",
+            "median per 50 turns: " + " / ".join(f"{m:.0f}" for m in lc["by_fifty_ms"]) + " ms",
         )
     for key, label in (("webhook", "idle stack"), ("webhook_while_answering", "while answering 500 more")):
         _webhook_row(table, results.get(key) or {}, label)
@@ -113,7 +151,7 @@ def print_table(results: dict) -> None:
     for col in ("target", "value", "wanted", "met"):
         t.add_column(col)
     for key, row in results.get("targets", {}).items():
-        value = "n/a" if row["value"] is None else f"{row['value']:.1f}"
+        value = "n/a" if row["value"] is None else f"{row['value']:.2f}"
         met = {True: "[green]met[/]", False: "[red]NOT met[/]", None: "not measured"}[row["met"]]
         t.add_row(key, value, row["target"], met)
     console.print(t)
@@ -130,6 +168,16 @@ def _webhook_row(table: Table, web: dict, label: str) -> None:
             f"answered p50 {p.get('p50_ms', float('nan')):.0f} ms, p99 {p.get('p99_ms', float('nan')):.0f} ms; "
             f"delivered {web.get('delivered')}, lost {web.get('lost')}, duplicates {web.get('duplicates')}",
         )
+
+
+def cpu_line(c: dict) -> str:
+    """`; CPU 61 ms/turn: rasa 40, actions 12, gateway 8` (processes that used under 0.05 ms left out)."""
+    if "cpu_ms_per_turn" not in c:
+        return ""
+    parts = [
+        f"{k} {v:.1f}" for k, v in sorted(c["cpu_ms_per_turn"].items(), key=lambda kv: -kv[1]) if v >= 0.05
+    ]
+    return f"; CPU {c['cpu_ms_per_turn_total']:.1f} ms/turn: " + ", ".join(parts)
 
 
 def rss_line(procs: dict[str, float]) -> str:

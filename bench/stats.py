@@ -34,6 +34,7 @@ def rss_mb(pid: int | None = None) -> float:
 
 ROLES = (  # (what the command line contains, the name shown); first match wins
     ("bot.line.process", "line-worker"),
+    ("bench.nullactions", "null-actions"),
     ("rasa run", "rasa"),
     ("/rasa ", "rasa"),
     ("actions.server", "actions"),
@@ -47,23 +48,47 @@ def _role(cmd: str, fallback: str) -> str:
     return next((name for part, name in ROLES if part in cmd), fallback)
 
 
+def _tree(pid: int) -> list[tuple[str, psutil.Process]]:
+    """Every process under `pid` (itself included) with a readable, unique name (`rasa`, `rasa#2`, …)."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+    out: list[tuple[str, psutil.Process]] = []
+    names: set[str] = set()
+    for proc in procs:
+        try:
+            name = _role(" ".join(proc.cmdline()), proc.name())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        key, i = name, 2
+        while key in names:
+            key, i = f"{name}#{i}", i + 1
+        names.add(key)
+        out.append((key, proc))
+    return out
+
+
 def tree_rss_mb(pid: int) -> dict[str, float]:
     """RSS of every process under `pid`, by a readable name (children of the launcher)."""
     out: dict[str, float] = {}
-    try:
-        root = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return out
-    for proc in [root, *root.children(recursive=True)]:
+    for key, proc in _tree(pid):
         try:
-            cmd = " ".join(proc.cmdline())
-            name = _role(cmd, proc.name())
-            key = name
-            i = 2
-            while key in out:
-                key = f"{name}#{i}"
-                i += 1
             out[key] = proc.memory_info().rss / 2**20
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return out
+
+
+def tree_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system, from /proc/<pid>/stat) each process under `pid` has used so far, by name.
+    Threads are included; a process that ended between two readings drops out of the later one."""
+    out: dict[str, float] = {}
+    for key, proc in _tree(pid):
+        try:
+            t = proc.cpu_times()
+            out[key] = t.user + t.system
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return out

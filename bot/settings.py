@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     open311_rate_per_minute: int = Field(default=60, ge=1)  # Open311 case lists per client address
     cors_origins: str = ""
     rasa_timeout_s: float = 10.0
+    # A conversation's Rasa session ends after this many resident messages, or this many quiet minutes, and the
+    # next message starts a new one with the same slots (area, language); never while a report form is open or
+    # the bot waits for an answer (bot/nlu/channel.py). Rasa replays a whole session on every turn: without the
+    # turn limit a resident who keeps talking makes each turn slower. Minutes above domain.yml's
+    # session_expiration_time (60) change nothing: Rasa ends a session after that on its own.
+    session_max_turns: int = Field(default=30, ge=2)
+    session_quiet_minutes: float = Field(default=60.0, gt=0)
     chat_rate_per_minute: int = 30
     contact_counter: str = "みどり野市役所 市民相談室(本庁舎1階)"
     contact_phone: str = "000-0000-1000"

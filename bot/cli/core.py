@@ -16,14 +16,28 @@ def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
-def up(workers: int = typer.Option(1, min=1, max=8, help="gateway workers and Rasa instances")) -> None:
+def up(
+    workers: str = typer.Option(
+        "1",
+        help="gateway workers and Rasa instances: 1–8, or auto (one per core the memory allows; PostgreSQL)",
+    ),
+) -> None:
     """Rasa・アクションサーバー・ゲートウェイを起動します (start the whole stack)."""
-    from bot.run.launcher import run
+    from bot.run.launcher import MAX_WORKERS, auto_workers, run
 
     settings = load_settings()
+    if workers.strip().lower() == "auto":
+        count, reason = auto_workers(settings)
+        typer.echo(f"--workers auto: {reason}")
+    elif workers.strip().isdigit() and 1 <= int(workers) <= MAX_WORKERS:
+        count = int(workers)
+    else:
+        raise typer.BadParameter(
+            f"1〜{MAX_WORKERS} の数か auto を指定してください (got {workers!r})", param_hint="--workers"
+        )
     if training.train(settings.model_dir):
         typer.echo("Rasa model retrained.")
-    raise typer.Exit(run(settings, workers=workers))
+    raise typer.Exit(run(settings, workers=count))
 
 
 def train(force: bool = typer.Option(False, help="train even when nothing changed")) -> None:

@@ -162,7 +162,35 @@ def child_env(settings: Settings) -> dict[str, str]:
         "MADOGUCHI_ACTIONS_PORT": str(settings.actions_port),
         "MADOGUCHI_RASA_PORT": str(settings.rasa_port),
         "MADOGUCHI_PORT": str(settings.port),
+        "MADOGUCHI_SESSION_MAX_TURNS": str(settings.session_max_turns),
+        "MADOGUCHI_SESSION_QUIET_MINUTES": str(settings.session_quiet_minutes),
     }
+
+
+# Memory one more (gateway worker + Rasa instance) pair costs, measured with `make bench` (Rasa ≈ 1.25 GB after
+# load, a gateway worker ≈ 0.2 GB), and what the rest of the stack and the system keep (docs/deploy.md).
+MB_PER_WORKER = 1500
+MB_RESERVED = 1500
+MAX_WORKERS = 8
+
+
+def auto_workers(
+    settings: Settings, cores: int | None = None, available_mb: float | None = None
+) -> tuple[int, str]:
+    """`--workers auto`: one gateway worker and one Rasa instance per core the process may use, as many as the
+    memory allows; one on SQLite (several Rasa instances share their tracker store and lock through PostgreSQL
+    and Redis). Returns the count and the reason, which the launcher prints."""
+    if not settings.db_url.startswith("postgres"):
+        return 1, "SQLite: 1 worker (scale-out needs PostgreSQL and Redis)"
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if available_mb is None:
+        import psutil
+
+        available_mb = psutil.virtual_memory().available / 2**20
+    by_memory = int((available_mb - MB_RESERVED) // MB_PER_WORKER)
+    n = max(1, min(cores, by_memory, MAX_WORKERS))
+    return n, f"{n} workers ({cores} cores; memory for {max(by_memory, 0)} at {MB_PER_WORKER} MB each)"
 
 
 def rasa_ports(settings: Settings, workers: int) -> list[int]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import (
@@ -19,7 +20,7 @@ from actions.report_form import (
     ActionAskReportPhotos,
     ValidateReportForm,
 )
-from actions.report_parsing import decode_location
+from actions.report_parsing import decode_location, interjections_in_a_row
 from actions.reports import ActionSubmitReport
 from actions.runtime import Runtime
 from bot.storage import conversations
@@ -195,3 +196,47 @@ def test_without_the_domain_a_question_is_asked_but_not_recorded(
     with rt.factory() as session:
         assert conversations.report_question(session, SENDER) is None
     assert "open question not recorded" in caplog.text
+
+
+def _interjected(form: Form, texts_asked: list[str]) -> Tracker:
+    """The form's tracker after the resident asked `texts_asked`, each answered by the FAQ search, the form
+    resuming (repeating its question) after each; the latest one is the message being validated now."""
+    events = list(form.history)
+    for text in texts_asked:
+        events += [
+            {"event": "user", "text": text},
+            {"event": "action", "name": "action_search_faq"},
+            {"event": "bot", "text": "（FAQ の答え）"},
+            {"event": "action", "name": "report_form"},
+        ]
+    base = form.tracker(texts_asked[-1])
+    return Tracker(
+        sender_id=base.sender_id,
+        slots=base.slots,
+        latest_message=base.latest_message,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "report_form"},
+        latest_action_name="report_form",
+    )
+
+
+def test_three_other_questions_in_a_row_end_a_half_filled_report(rt: Runtime) -> None:
+    form = Form(rt)
+    form.turn("道路に穴があいています", {"report_category": "road_damage"})
+    asked = ["住民票はどこでとれますか", "ごみの日はいつ", "児童手当の申請は？"]
+    assert interjections_in_a_row(_interjected(form, asked[:2])) == 2
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateReportForm(rt).run(dispatcher, _interjected(form, asked[:2]), DOMAIN))
+    assert all(m.get("response") != "utter_report_paused" for m in dispatcher.messages)
+    assert not any(e["event"] == "slot" and e["name"] == "requested_slot" for e in events)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateReportForm(rt).run(dispatcher, _interjected(form, asked), DOMAIN))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_report_paused"]
+    assert "通報したい" in texts(dispatcher.messages)
+    ended = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert ended["requested_slot"] is None and ended["report_category"] is None
+    # an answer the form took in between starts the count again
+    form.turn("スキップ")
+    assert interjections_in_a_row(_interjected(form, asked[:1])) == 1

@@ -122,3 +122,25 @@ def test_a_started_stack_waits_for_the_launchers_ready_line(tmp_path: Path) -> N
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_workers_auto_uses_every_core_the_memory_allows_on_postgresql(tmp_path: Path) -> None:
+    from bot.run.launcher import MB_PER_WORKER, MB_RESERVED, auto_workers
+
+    pg = settings_for(tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/x")
+    assert auto_workers(pg, cores=2, available_mb=16_000)[0] == 2
+    assert auto_workers(pg, cores=16, available_mb=16_000)[0] == 8  # the launcher's ceiling
+    # memory for one more Rasa instance only: 3 cores, 2 workers
+    assert auto_workers(pg, cores=3, available_mb=MB_RESERVED + 2.5 * MB_PER_WORKER)[0] == 2
+    assert auto_workers(pg, cores=4, available_mb=500)[0] == 1  # never fewer than one
+    count, reason = auto_workers(settings_for(tmp_path / "lite"), cores=8, available_mb=64_000)
+    assert count == 1 and "PostgreSQL" in reason
+
+
+def test_rasa_gets_the_session_limits(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, session_max_turns=12, session_quiet_minutes=20)
+    rasa = next(c for c in build_children(settings) if c.name == "rasa")
+    assert rasa.env["MADOGUCHI_SESSION_MAX_TURNS"] == "12"
+    assert float(rasa.env["MADOGUCHI_SESSION_QUIET_MINUTES"]) == 20.0
+    with pytest.raises(ValidationError):
+        settings_for(tmp_path, session_max_turns=1)

@@ -1,0 +1,39 @@
+"""Checks for bot.nlu.speedups, run with the Rasa runtime: ``.venv-rasa/bin/python tests/bot/nlu/speedups_check.py``.
+Prints ``ok <n>``; exits non-zero on a failed check."""
+
+from __future__ import annotations
+
+import sys
+
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+
+import bot.nlu.channel  # noqa: F401 - loading the channel installs the speed-up, as in Rasa
+from bot.nlu import speedups
+
+CHECKS = 0
+
+
+def check(condition: bool, what: str) -> None:
+    global CHECKS
+    CHECKS += 1
+    if not condition:
+        sys.exit(f"FAIL: {what}")
+
+
+check(getattr(RemoteAction._validate_action_result, "_madoguchi", False), "the channel installed the check")
+check(speedups.install(), "installing twice is harmless")
+remote = RemoteAction("action_search_faq", None)
+check(
+    remote._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []}),
+    "ok",
+)
+for bad in ({"events": "none"}, {"events": [{"event": "slot"}]}, {"responses": [3]}):
+    try:
+        remote._validate_action_result(bad)
+        check(False, f"{bad} is refused")
+    except ValidationError as exc:
+        check(
+            "Failed to validate Action server response" in exc.message, f"the error says why: {exc.message}"
+        )
+print(f"ok {CHECKS}")
