@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
@@ -65,6 +66,18 @@ def make_executor(rt: Runtime) -> ActionExecutor:
     return executor
 
 
+def add_stats_route(app: Any, rt: Runtime) -> None:
+    """`GET /stats` (loopback only, like the whole server): the query-embedding caches' hits and misses, which
+    `make bench` reports beside its figures."""
+    from sanic import response
+
+    async def stats(_request: Any) -> Any:
+        cache = getattr(rt.searcher, "query_cache_stats", None)
+        return response.json({"query_cache": cache() if callable(cache) else {}})
+
+    app.add_route(stats, "/stats", methods=["GET"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="madoguchi action server")
     parser.add_argument("--port", type=int, default=None)
@@ -80,6 +93,7 @@ def main() -> None:
     from rasa_sdk.endpoint import create_app
 
     app = create_app(make_executor(rt), cors_origins=[])
+    add_stats_route(app, rt)
     # single_process keeps the warmed-up searcher: Sanic's worker processes would start cold.
     app.run(
         host="127.0.0.1",

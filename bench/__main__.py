@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+
 from bench import chatload, floor, report, searchscale
 from bench.chatload import QuestionPool
 from bench.stats import tree_rss_mb
 from bench.webhook import make_webhook_env
 from bot.run import training
-from bot.run.devstack import start_stack
+from bot.run.devstack import StackProcess, start_stack
 from bot.settings import REPO_ROOT
 
 OUT = REPO_ROOT / "var" / "bench"
@@ -68,8 +70,35 @@ def bench_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def stack_load(url: str, pid: int, level: int, duration_s: float, pool: QuestionPool) -> dict:
-    return asyncio.run(chatload.load(chatload.stack_target(url), level, duration_s, pool, cpu_pids=(pid,)))
+def query_cache(stack: StackProcess) -> dict:
+    """The action server's query-embedding caches (hits, misses) now; {} when it does not answer."""
+    try:
+        url = f"http://127.0.0.1:{stack.env['MADOGUCHI_ACTIONS_PORT']}/stats"
+        return dict(httpx.get(url, timeout=5).json().get("query_cache") or {})
+    except (httpx.HTTPError, ValueError):
+        return {}
+
+
+def cache_delta(before: dict, after: dict) -> dict:
+    out = {}
+    for name, now in after.items():
+        hits = now["hits"] - before.get(name, {}).get("hits", 0)
+        misses = now["misses"] - before.get(name, {}).get("misses", 0)
+        out[name] = {
+            "hits": hits,
+            "misses": misses,
+            "hit_rate": hits / (hits + misses) if hits + misses else 0.0,
+        }
+    return out
+
+
+def stack_load(stack: StackProcess, level: int, duration_s: float, pool: QuestionPool) -> dict:
+    """Chat load on a running stack, with CPU per process and the query caches' hit rate during it."""
+    before = query_cache(stack)
+    target = chatload.stack_target(stack.url)
+    out = asyncio.run(chatload.load(target, level, duration_s, pool, cpu_pids=(stack.proc.pid,)))
+    out["query_cache"] = cache_delta(before, query_cache(stack))
+    return out
 
 
 def production_layout(levels: tuple[int, ...], duration_s: float, pool: QuestionPool) -> dict:
@@ -89,7 +118,7 @@ def production_layout(levels: tuple[int, ...], duration_s: float, pool: Question
                 print(
                     f"   production layout: {level} concurrent residents for {duration_s:.0f} s", flush=True
                 )
-                out["chat"].append(stack_load(stack.url, stack.proc.pid, level, duration_s, pool))
+                out["chat"].append(stack_load(stack, level, duration_s, pool))
             out["rss_mb"] = tree_rss_mb(stack.proc.pid)
         finally:
             stack.stop()
@@ -132,7 +161,7 @@ def main() -> None:
         results["chat"] = []
         for level in (1, 10, 50):
             print(f"   chat load: {level} concurrent residents for {duration:.0f} s", flush=True)
-            results["chat"].append(stack_load(stack.url, stack.proc.pid, level, duration, pool))
+            results["chat"].append(stack_load(stack, level, duration, pool))
             results.setdefault("rss_under_load_mb", {})[str(level)] = tree_rss_mb(stack.proc.pid)
         turns = 150 if args.quick else 400
         print(f"   one conversation of {turns} turns", flush=True)

@@ -177,7 +177,11 @@ def cpu_line(c: dict) -> str:
     parts = [
         f"{k} {v:.1f}" for k, v in sorted(c["cpu_ms_per_turn"].items(), key=lambda kv: -kv[1]) if v >= 0.05
     ]
-    return f"; CPU {c['cpu_ms_per_turn_total']:.1f} ms/turn: " + ", ".join(parts)
+    line = f"; CPU {c['cpu_ms_per_turn_total']:.1f} ms/turn: " + ", ".join(parts)
+    caches = c.get("query_cache") or {}
+    if caches:
+        line += "; query cache hits " + ", ".join(f"{k[:6]} {v['hit_rate']:.0%}" for k, v in caches.items())
+    return line
 
 
 def rss_line(procs: dict[str, float]) -> str:

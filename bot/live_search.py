@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import REPO_ROOT, Settings
 from bot.storage import faq_repo
-from knowledge.embedders import Embedder, make_embedder
+from knowledge.embedders import Embedder, QueryCache, make_embedder
 from knowledge.normalize import load_synonyms
 from knowledge.ranker import RankerModel
 from knowledge.search import FaqSearcher, Hit, SearchOutcome
@@ -56,19 +56,32 @@ class LiveSearcher:
         cls, factory: sessionmaker[Session], settings: Settings, embedder: Embedder | None = None
     ) -> LiveSearcher:
         """The searcher the settings describe: embedders, the city's synonyms, the learned ranker."""
-        second = None if settings.second_embedder in ("", "none") else make_embedder(settings.second_embedder)
+        # query vectors are remembered: a turn that searches twice, or a question residents repeat, costs one
+        second = (
+            None
+            if settings.second_embedder in ("", "none")
+            else QueryCache(make_embedder(settings.second_embedder))
+        )
         ranker = None
         if settings.ranker_file.strip():
             path = Path(settings.ranker_file)
             ranker = RankerModel.load(path if path.is_absolute() else REPO_ROOT / path)
         return cls(
             factory,
-            embedder or make_embedder(settings.embedder),
+            QueryCache(embedder or make_embedder(settings.embedder)),
             cache_dir=settings.index_dir,
             synonyms=settings.synonyms_file if settings.synonyms_file.exists() else None,
             second_embedder=second,
             ranker=ranker,
         )
+
+    def query_cache_stats(self) -> dict[str, dict[str, float]]:
+        """Hits and misses of each embedder's query cache (`QueryCache`), by embedder name."""
+        out = {}
+        for embedder in (self._embedder, self._second_embedder):
+            if isinstance(embedder, QueryCache):
+                out[embedder.name] = embedder.stats()
+        return out
 
     def warm_up(self, progress: Callable[[int, int], None] | None = None) -> None:
         self._embedder.warm_up()

