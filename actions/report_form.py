@@ -34,7 +34,6 @@ from actions.report_parsing import (
     describe_location,
     emergency_response,
     encode_location,
-    interjections_in_a_row,
     latest_text,
     location_from_metadata,
     normalize,
@@ -44,6 +43,7 @@ from actions.report_parsing import (
     previous_slot,
     reset_events,
     short_address,
+    turns_without_progress,
     urgent_hazard,
     warned_in_this_form,
 )
@@ -57,9 +57,10 @@ log = logging.getLogger(__name__)
 
 CANCELLED = "utter_report_cancelled"  # the domain.yml response
 PAUSED = "utter_report_paused"
-# A resident who asks this many other things in a row while a report is half filled has moved on: the form
-# ends (saying how to start again) instead of repeating its question after every answer.
-INTERJECTIONS_BEFORE_PAUSE = 3
+# A resident whose last this-many messages in a row did not move the report on (other questions, or answers the
+# form cannot use) has moved on: the form ends, saying how to start again, instead of repeating its question
+# after every message for as long as the conversation lasts.
+MESSAGES_WITHOUT_PROGRESS = 3
 
 
 def ask(
@@ -139,7 +140,7 @@ class ValidateReportForm(FormValidationAction):
             dispatcher.utter_message(response=CANCELLED)
             form_ended(self.rt, tracker)
             return reset_events()
-        if interjections_in_a_row(tracker) >= INTERJECTIONS_BEFORE_PAUSE:
+        if turns_without_progress(tracker) >= MESSAGES_WITHOUT_PROGRESS:
             dispatcher.utter_message(response=PAUSED)
             form_ended(self.rt, tracker)
             return reset_events()

@@ -33,6 +33,15 @@ SKIP_WORDS = {
     "ないです",
     "ありません",
     "写真なし",
+    "写真はなし",
+    "写真ない",
+    "写真はない",
+    "写真はないです",
+    "写真はありません",
+    "写真がない",
+    "写真がありません",
+    "撮ってない",
+    "撮っていません",
     "不要",
     "いらない",
     "わからない",
@@ -196,24 +205,19 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in SLOTS] + [SlotSet("requested_slot", None)]
 
 
-# Actions that belong to the form itself (its questions, validation, slot extraction) or to listening.
-FORM_OWN_ACTIONS = ("action_listen", "action_extract_slots", "validate_report_form", FORM)
-
-
-def interjections_in_a_row(tracker: Tracker) -> int:
-    """How many of the resident's latest messages in a row another action answered while the form was open
-    (a FAQ question, a garbage day, …), counting back to the form's start or to a message the form took."""
-    count, answered_elsewhere = 0, False
+def turns_without_progress(tracker: Tracker) -> int:
+    """How many of the resident's latest messages in a row left the form where it was: none of them filled a
+    slot of the report (another action answered it — a FAQ question, a garbage day — or the form could not use
+    it and asked again). Counted back to the form's start; this turn's slot candidates count as progress."""
+    count, progressed = 0, False
     for event in reversed(tracker.events or []):
         kind = event.get("event")
-        if kind == "action":
-            name = str(event.get("name") or "")
-            if name not in FORM_OWN_ACTIONS and not name.startswith(("action_ask_", "utter_ask_")):
-                answered_elsewhere = True
+        if kind == "slot" and event.get("name") in SLOTS and event.get("value") is not None:
+            progressed = True
         elif kind == "user":
-            if not answered_elsewhere:
+            if progressed:
                 return count
-            count, answered_elsewhere = count + 1, False
+            count, progressed = count + 1, False
         elif kind == "active_loop" and event.get("name") == FORM:
             return count
     return count
