@@ -36,4 +36,23 @@ for bad in ({"events": "none"}, {"events": [{"event": "slot"}]}, {"responses": [
         check(
             "Failed to validate Action server response" in exc.message, f"the error says why: {exc.message}"
         )
+# event classes by type name: the same classes, the same default and error for an unknown name
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered  # noqa: E402
+
+check(getattr(Event.resolve_by_type, "_madoguchi", False), "event classes are remembered")
+for _ in range(2):  # the second time from memory
+    check(Event.resolve_by_type("user") is UserUttered, "user")
+    check(
+        Event.resolve_by_type("slot") is SlotSet
+        and SlotSet.resolve_by_type("session_started") is SessionStarted,
+        "",
+    )
+check(Event.resolve_by_type("no_such_event", SlotSet) is SlotSet, "an unknown name gives the default")
+check(Event.resolve_by_type("topic") is None, "Rasa's old 'topic' events still resolve to nothing")
+try:
+    Event.resolve_by_type("no_such_event")
+    check(False, "an unknown name without a default is an error")
+except ValueError:
+    pass
+check(Event.resolve_by_type("no_such_event", UserUttered) is UserUttered, "the default is never remembered")
 print(f"ok {CHECKS}")
