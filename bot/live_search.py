@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import REPO_ROOT, Settings
 from bot.storage import faq_repo
-from knowledge.embedders import Embedder, QueryCache, make_embedder
+from knowledge.embedders import Embedder, make_embedder
 from knowledge.normalize import load_synonyms
+from knowledge.query_cache import QueryCache
 from knowledge.ranker import RankerModel
 from knowledge.search import FaqSearcher, Hit, SearchOutcome
 
