@@ -27,6 +27,19 @@ def add_message(
     payload: dict | None = None,
     line_message_id: str | None = None,
 ) -> Message:
+    """Store one message. A resident's LINE message is stored once: when its event is answered again (its worker
+    died, or the database went away after the message was stored and before the event was marked done), the row
+    stored the first time is returned instead of a second one."""
+    if line_message_id is not None and direction == "in":
+        stored = session.scalars(
+            select(Message).where(
+                Message.sender == sender,
+                Message.direction == "in",
+                Message.line_message_id == line_message_id,
+            )
+        ).first()
+        if stored is not None:
+            return stored
     msg = Message(
         channel=channel,
         sender=sender,

@@ -82,3 +82,26 @@ def test_messages_are_masked_and_preferences_upsert(factory) -> None:
         assert "090" not in msg.text and "9012" not in msg.text
         assert "[電話番号]" in msg.text and "[個人番号]" in msg.text
         assert conversations.get_preference(s, "web-x", "garbage_area") == "南町"
+
+
+def test_a_line_message_answered_again_is_stored_once(factory) -> None:
+    def store(text: str, line_message_id: str | None, direction: str = "in") -> int:
+        with transaction(factory) as s:
+            return conversations.add_message(
+                s,
+                channel="line",
+                sender="line-a",
+                direction=direction,
+                text=text,
+                line_message_id=line_message_id,
+            ).id
+
+    first = store("住民票は？", "m-1")
+    assert store("住民票は？", "m-1") == first  # the event answered a second time (its worker died)
+    assert store("ごみの日", "m-2") != first
+    assert store("答え", "m-1", direction="out") != first  # answers are not deduplicated
+    store("同じ文", None)
+    store("同じ文", None)  # the widget has no message ids: every message is kept
+    with transaction(factory) as s:
+        texts = [m.text for m in conversations.history(s, "line-a")]
+    assert texts == ["住民票は？", "ごみの日", "答え", "同じ文", "同じ文"]
