@@ -298,7 +298,12 @@ class LineWorker:
                 async def save(messages: Messages, also: Callable[[Session], Any] | None = None) -> Messages:
                     return await self._save(row_id, token, messages, also)
 
-                messages = await self.answerer.answer(event, row_id, save, self._db)
+                async def db(fn: Callable[[Session], Any]) -> Any:
+                    # durable: a database restart in the middle of answering is waited out (up to a lease),
+                    # so the event is not failed and answered again — Rasa would take the turn twice
+                    return await self._db(fn, durable=True)
+
+                messages = await self.answerer.answer(event, row_id, save, db)
             if messages:
                 await self._fenced(lambda s: inbox.renew(s, row_id, token, self.options.lease_s))
                 await self.delivery.deliver(
