@@ -181,12 +181,3 @@ def cpu_per_turn(before: dict[str, float], after: dict[str, float], turns: int) 
         "cpu_ms_per_turn_total": sum(per_turn.values()),
     }
 
-
-def run(
-    url: str,
-    levels: tuple[int, ...] = (1, 10, 50),
-    duration_s: float = 20.0,
-    pool: QuestionPool | None = None,
-) -> list[dict]:
-    pool = pool or QuestionPool()
-    return [asyncio.run(load(stack_target(url), n, duration_s, pool)) for n in levels]

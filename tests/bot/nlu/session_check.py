@@ -4,21 +4,14 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from bot.nlu.channel import SessionLimits
 from bot.nlu.tracker_store import summarise
+from tests.support.rasa_checks import Checks
 
-CHECKS = 0
-
-
-def check(condition: bool, what: str) -> None:
-    global CHECKS
-    CHECKS += 1
-    if not condition:
-        sys.exit(f"FAIL: {what}")
+check = Checks()
 
 
 def user(text: str, at: float, intent: str = "ask_faq") -> UserUttered:
@@ -62,4 +55,4 @@ check(
 )
 os.environ["MADOGUCHI_SESSION_MAX_TURNS"] = "-3"
 check(SessionLimits.from_env().max_turns == SessionLimits.max_turns, "a negative limit is ignored")
-print(f"ok {CHECKS}")
+check.done()

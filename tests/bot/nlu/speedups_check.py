@@ -3,22 +3,14 @@ Prints ``ok <n>``; exits non-zero on a failed check."""
 
 from __future__ import annotations
 
-import sys
-
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
 import bot.nlu.channel  # noqa: F401 - loading the channel installs the speed-up, as in Rasa
 from bot.nlu import speedups
+from tests.support.rasa_checks import Checks
 
-CHECKS = 0
-
-
-def check(condition: bool, what: str) -> None:
-    global CHECKS
-    CHECKS += 1
-    if not condition:
-        sys.exit(f"FAIL: {what}")
+check = Checks()
 
 
 check(getattr(RemoteAction._validate_action_result, "_madoguchi", False), "the channel installed the check")
@@ -55,4 +47,4 @@ try:
 except ValueError:
     pass
 check(Event.resolve_by_type("no_such_event", UserUttered) is UserUttered, "the default is never remembered")
-print(f"ok {CHECKS}")
+check.done()
