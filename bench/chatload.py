@@ -180,4 +180,3 @@ def cpu_per_turn(before: dict[str, float], after: dict[str, float], turns: int) 
         "cpu_ms_per_turn": per_turn,
         "cpu_ms_per_turn_total": sum(per_turn.values()),
     }
-
