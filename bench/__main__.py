@@ -144,7 +144,7 @@ def main() -> None:
         results["rasa_training"] = rasa_training()
 
     duration = 5.0 if args.quick else 20.0
-    pool = QuestionPool()  # every chat turn of the run asks a question no earlier turn asked
+    pool = QuestionPool()  # every chat turn of a stack asks a question no earlier turn to it asked
     print("== the floor: bare Rasa (in-memory tracker, do-nothing action server)", flush=True)
     results["bare_rasa"] = floor.measure(OUT / "bare-rasa", (1, 10), duration, QuestionPool())
 
@@ -175,8 +175,16 @@ def main() -> None:
         stack.stop()
         webhook_env.close()
     print("== production layout (--workers 2, PostgreSQL + Redis)", flush=True)
-    results["production"] = production_layout((1, 10), duration, pool)
-    results["question_pool"] = {"questions": len(pool), "asked": pool.used, "repeats": pool.repeats}
+    # a stack of its own (new processes, empty caches): its questions are drawn afresh, none repeats within it
+    production_pool = QuestionPool()
+    results["production"] = production_layout((1, 10), duration, production_pool)
+    results["question_pool"] = {
+        "questions": len(pool),
+        "asked": pool.used,
+        "repeats": pool.repeats,
+        "production_asked": production_pool.used,
+        "production_repeats": production_pool.repeats,
+    }
     results["targets"] = report.targets(results)
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     report.print_table(results)

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+import psutil
 
-from bench.stats import percentiles, tree_cpu_s
+from bench.stats import machine_busy_s, own_cpu_s, percentiles, tree_cpu_s
 from bot.settings import REPO_ROOT
 
 # A resident's conversation: a few questions, then the next resident takes the slot. (One sender asking for the
@@ -142,6 +143,7 @@ async def load(
             *[_resident(client, target, pool, stop_warm, [], []) for _ in range(concurrency)]
         )
         cpu_before = cpu_reading(cpu_pids)
+        machine_before, own_before = machine_busy_s(), own_cpu_s()
         latencies: list[float] = []
         errors: list[str] = []
         started = time.perf_counter()
@@ -151,6 +153,7 @@ async def load(
         )
         elapsed = time.perf_counter() - started
         cpu_after = cpu_reading(cpu_pids)
+        machine_used, own_used = machine_busy_s() - machine_before, own_cpu_s() - own_before
     out = {
         "concurrency": concurrency,
         "duration_s": elapsed,
@@ -161,7 +164,25 @@ async def load(
     }
     if cpu_pids:
         out.update(cpu_per_turn(cpu_before, cpu_after, len(latencies)))
+        out["machine"] = machine_share(machine_used, own_used, out["cpu_s"], elapsed, len(latencies))
     return out
+
+
+def machine_share(
+    machine_s: float, generator_s: float, measured: dict[str, float], elapsed_s: float, turns: int
+) -> dict:
+    """Where every core's busy time went during a load, per turn (ms): the measured processes, the load
+    generator (this process), and everything else (the database and Redis servers, the kernel, other programs);
+    `cores_busy` is how many of the machine's cores were busy on average."""
+    n = max(turns, 1)
+    outside = max(0.0, machine_s - sum(measured.values()) - generator_s)
+    return {
+        "cores_busy": machine_s / max(elapsed_s, 1e-9),
+        "cores": psutil.cpu_count() or 1,
+        "busy_ms_per_turn": 1000.0 * machine_s / n,
+        "load_generator_ms_per_turn": 1000.0 * generator_s / n,
+        "outside_ms_per_turn": 1000.0 * outside / n,
+    }
 
 
 def cpu_reading(pids: tuple[int, ...]) -> dict[str, float]:

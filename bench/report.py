@@ -114,6 +114,16 @@ def print_table(results: dict) -> None:
             f"{c['p99_ms']:.0f}",
             f"{c['turns_per_s']:.1f} turns/s, {c['errors']} errors" + cpu_line(c),
         )
+    pool = results.get("question_pool")
+    if pool:
+        table.add_row(
+            f"chat questions ({pool['questions']} distinct)",
+            "",
+            "",
+            "",
+            f"whole stack asked {pool['asked']}, repeated {pool['repeats']}; production layout asked "
+            f"{pool.get('production_asked', 0)}, repeated {pool.get('production_repeats', 0)}",
+        )
     if results.get("long_conversation"):
         lc = results["long_conversation"]
         table.add_row(
@@ -179,6 +189,13 @@ def cpu_line(c: dict) -> str:
     ]
     line = f"; CPU {c['cpu_ms_per_turn_total']:.1f} ms/turn: " + ", ".join(parts)
     caches = c.get("query_cache") or {}
+    machine = c.get("machine")
+    if machine:
+        line += (
+            f"; machine {machine['cores_busy']:.2f} of {machine['cores']} cores busy,"
+            f" {machine['busy_ms_per_turn']:.1f} ms/turn (load generator {machine['load_generator_ms_per_turn']:.1f},"
+            f" outside the stack {machine['outside_ms_per_turn']:.1f})"
+        )
     if caches:
         line += "; query cache hits " + ", ".join(f"{k[:6]} {v['hit_rate']:.0%}" for k, v in caches.items())
     return line

@@ -92,3 +92,18 @@ def tree_cpu_s(pid: int) -> dict[str, float]:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return out
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every core of the machine has been busy so far (all processes and the kernel; not idle or
+    waiting on disk), from /proc/stat."""
+    t = psutil.cpu_times()
+    return float(
+        sum(t) - t.idle - getattr(t, "iowait", 0.0) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
+    )
+
+
+def own_cpu_s() -> float:
+    """CPU seconds this process (the load generator) has used so far."""
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
