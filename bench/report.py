@@ -188,7 +188,6 @@ def cpu_line(c: dict) -> str:
         f"{k} {v:.1f}" for k, v in sorted(c["cpu_ms_per_turn"].items(), key=lambda kv: -kv[1]) if v >= 0.05
     ]
     line = f"; CPU {c['cpu_ms_per_turn_total']:.1f} ms/turn: " + ", ".join(parts)
-    caches = c.get("query_cache") or {}
     machine = c.get("machine")
     if machine:
         line += (
@@ -196,6 +195,7 @@ def cpu_line(c: dict) -> str:
             f" {machine['busy_ms_per_turn']:.1f} ms/turn (load generator {machine['load_generator_ms_per_turn']:.1f},"
             f" outside the stack {machine['outside_ms_per_turn']:.1f})"
         )
+    caches = c.get("query_cache") or {}
     if caches:
         line += "; query cache hits " + ", ".join(f"{k[:6]} {v['hit_rate']:.0%}" for k, v in caches.items())
     return line
