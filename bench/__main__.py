@@ -70,13 +70,23 @@ def bench_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def query_cache(stack: StackProcess) -> dict:
-    """The action server's query-embedding caches (hits, misses) now; {} when it does not answer."""
-    try:
-        url = f"http://127.0.0.1:{stack.env['MADOGUCHI_ACTIONS_PORT']}/stats"
-        return dict(httpx.get(url, timeout=5).json().get("query_cache") or {})
-    except (httpx.HTTPError, ValueError):
-        return {}
+def query_cache(stack: StackProcess, servers: int = 1) -> dict:
+    """The action servers' query-embedding caches (hits, misses summed over `servers` action servers on
+    consecutive ports) now; a server that does not answer counts nothing."""
+    base = int(stack.env["MADOGUCHI_ACTIONS_PORT"])
+    total: dict = {}
+    for port in range(base, base + servers):
+        try:
+            caches = dict(
+                httpx.get(f"http://127.0.0.1:{port}/stats", timeout=5).json().get("query_cache") or {}
+            )
+        except (httpx.HTTPError, ValueError):
+            continue
+        for name, now in caches.items():
+            seen = total.setdefault(name, {"hits": 0, "misses": 0})
+            seen["hits"] += now["hits"]
+            seen["misses"] += now["misses"]
+    return total
 
 
 def cache_delta(before: dict, after: dict) -> dict:
@@ -92,12 +102,14 @@ def cache_delta(before: dict, after: dict) -> dict:
     return out
 
 
-def stack_load(stack: StackProcess, level: int, duration_s: float, pool: QuestionPool) -> dict:
+def stack_load(
+    stack: StackProcess, level: int, duration_s: float, pool: QuestionPool, workers: int = 1
+) -> dict:
     """Chat load on a running stack, with CPU per process and the query caches' hit rate during it."""
-    before = query_cache(stack)
+    before = query_cache(stack, workers)
     target = chatload.stack_target(stack.url)
     out = asyncio.run(chatload.load(target, level, duration_s, pool, cpu_pids=(stack.proc.pid,)))
-    out["query_cache"] = cache_delta(before, query_cache(stack))
+    out["query_cache"] = cache_delta(before, query_cache(stack, workers))
     return out
 
 
@@ -118,7 +130,7 @@ def production_layout(levels: tuple[int, ...], duration_s: float, pool: Question
                 print(
                     f"   production layout: {level} concurrent residents for {duration_s:.0f} s", flush=True
                 )
-                out["chat"].append(stack_load(stack, level, duration_s, pool))
+                out["chat"].append(stack_load(stack, level, duration_s, pool, workers=2))
             out["rss_mb"] = tree_rss_mb(stack.proc.pid)
         finally:
             stack.stop()

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_urls: str = ""  # comma-separated; set by the launcher when several Rasa instances run
+    actions_urls: str = ""  # comma-separated; set by the launcher (one action server per Rasa instance)
     model_dir: Path = REPO_ROOT / "models"
     # The city folder (docs/city-setup.md): faq.csv, synonyms.csv and city/ (city.json, garbage, clinics, …).
     # When set, the FAQ seed, synonyms, city data, report categories and contact settings below come from it
@@ -113,7 +114,7 @@ class Settings(BaseSettings):
     # separate `madoguchi line-worker` process (the launcher's choice), so webhook acknowledgements never wait
     # behind answering. That process listens on 127.0.0.1:line_worker_port (HTTP /healthz; UDP wake-ups).
     line_worker: Literal["inline", "process"] = "inline"
-    line_worker_port: int = 5056
+    line_worker_port: int = 5050  # below the action servers (5055 and up, one per worker)
 
     line_channel_secret: SecretStr = Field(default=SecretStr(""), alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: SecretStr = Field(default=SecretStr(""), alias="LINE_CHANNEL_ACCESS_TOKEN")
@@ -248,7 +249,12 @@ class Settings(BaseSettings):
 
     @property
     def actions_url(self) -> str:
-        return f"http://127.0.0.1:{self.actions_port}"
+        return self.actions_url_list[0]
+
+    @property
+    def actions_url_list(self) -> list[str]:
+        urls = [u.strip() for u in self.actions_urls.split(",") if u.strip()]
+        return urls or [f"http://127.0.0.1:{self.actions_port}"]
 
     @property
     def index_dir(self) -> Path:

@@ -1,4 +1,4 @@
-"""GET /healthz: the gateway answers 200 only when Rasa and the action server both answer."""
+"""GET /healthz: the gateway answers 200 only when Rasa and every action server answer."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ router = APIRouter(tags=["ops"])
 
 @router.get("/healthz", responses={503: {"description": "Rasa or the action server is down"}})
 async def healthz(services: ServicesDep) -> JSONResponse:
-    """200 only when Rasa and the action server both answer."""
+    """200 only when Rasa and every action server answer."""
     settings, probe = services.settings, services.probe
     rasa_ok = await services.rasa.healthy()
-    actions_ok = await _answers(probe, f"{settings.actions_url}/health")
+    actions_ok = all([await _answers(probe, f"{url}/health") for url in settings.actions_url_list])
     ok = rasa_ok and actions_ok
     content: dict[str, object] = {
         "status": "ok" if ok else "degraded",

@@ -19,11 +19,12 @@ def progress_bar() -> Progress:
 def up(
     workers: str = typer.Option(
         "1",
-        help="gateway workers and Rasa instances: 1–8, or auto (one per core the memory allows; PostgreSQL)",
+        help="gateway workers, Rasa instances and action servers: 1–8, or auto (one per core the memory allows; PostgreSQL)",
     ),
 ) -> None:
     """Rasa・アクションサーバー・ゲートウェイを起動します (start the whole stack)."""
-    from bot.run.launcher import MAX_WORKERS, auto_workers, run
+    from bot.run.launcher import run
+    from bot.run.plan import MAX_WORKERS, auto_workers
 
     settings = load_settings()
     if workers.strip().lower() == "auto":

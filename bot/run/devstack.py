@@ -115,7 +115,7 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "MADOGUCHI_RASA_PORT": str(
                 free_port_block(2)
             ),  # Rasa instance i listens on base + i (--workers 2)
-            "MADOGUCHI_ACTIONS_PORT": str(free_port_block()),
+            "MADOGUCHI_ACTIONS_PORT": str(free_port_block(2)),  # action server i on base + i
             "MADOGUCHI_LINE_WORKER_PORT": str(free_port_block()),
             "MADOGUCHI_SECRET_KEY": "stack-test-secret",
             "RASA_TELEMETRY_ENABLED": "false",

@@ -18,7 +18,7 @@ import yaml
 
 from bot.cli import app as cli_app
 from bot.meta import Kind
-from bot.run.launcher import build_children
+from bot.run.plan import build_children
 from bot.settings import load_settings
 from tests.contract.test_layout import CROSS_CUTTING
 

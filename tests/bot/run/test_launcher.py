@@ -1,8 +1,9 @@
-"""The launcher's process plan: what each child runs, at which priority, with which Rasa endpoints."""
+"""The launcher: the gateway's proxy flags at work, the start order, the ready line tests wait for."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,38 +11,13 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bot.run.launcher import LOCK_STORE_CLASS, TRACKER_STORE_CLASS, build_children, free_port, http_ok
+from bot.run.launcher import free_port, http_ok
+from bot.run.plan import build_children
 from bot.settings import Settings, load_settings
 
 
 def settings_for(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
     return load_settings(data_dir=tmp_path / "var", env="test", secret_key="test-secret-key", **extra)
-
-
-def test_plan_has_actions_every_rasa_instance_the_line_worker_and_the_gateway(tmp_path: Path) -> None:
-    children = {c.name: c for c in build_children(settings_for(tmp_path), workers=2)}
-    assert sorted(children) == ["actions", "gateway", "line-worker", "rasa", "rasa2"]
-    ports = [
-        c.cmd[c.cmd.index("--port") + 1] for name, c in sorted(children.items()) if name.startswith("rasa")
-    ]
-    assert int(ports[1]) == int(ports[0]) + 1
-    assert "127.0.0.1" in children["rasa"].cmd  # Rasa is never exposed
-    # the gateway only acknowledges LINE webhooks; the worker process (loopback only) answers them
-    worker, gateway = children["line-worker"], children["gateway"]
-    assert gateway.env["MADOGUCHI_LINE_WORKER"] == worker.env["MADOGUCHI_LINE_WORKER"] == "process"
-    port = worker.cmd[worker.cmd.index("--port") + 1]
-    assert gateway.env["MADOGUCHI_LINE_WORKER_PORT"] == port and "127.0.0.1" in worker.cmd
-    assert worker.health_url == f"http://127.0.0.1:{port}/healthz"
-
-
-def test_endpoints_use_our_tracker_and_lock_stores(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/x")
-    build_children(settings, workers=2)
-    text = (settings.data_dir / "run" / "endpoints.yml").read_text()
-    assert f"type: {TRACKER_STORE_CLASS}" in text and f"type: {LOCK_STORE_CLASS}" in text
-    single = settings_for(tmp_path / "one")
-    build_children(single, workers=1)
-    assert "lock_store" not in (single.data_dir / "run" / "endpoints.yml").read_text()
 
 
 def _client_seen_through(gateway_cmd: list[str], forwarded_for: str) -> dict[str, str]:
@@ -124,23 +100,34 @@ def test_a_started_stack_waits_for_the_launchers_ready_line(tmp_path: Path) -> N
         sleeper.wait()
 
 
-def test_workers_auto_uses_every_core_the_memory_allows_on_postgresql(tmp_path: Path) -> None:
-    from bot.run.launcher import MB_PER_WORKER, MB_RESERVED, auto_workers
+def test_a_child_that_starts_after_another_waits_for_its_health(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The second action server starts only once the first answers (it reads the embeddings the first cached)."""
+    from bot.run import launcher as launcher_module
+    from bot.run.plan import Child
 
-    pg = settings_for(tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/x")
-    assert auto_workers(pg, cores=2, available_mb=16_000)[0] == 2
-    assert auto_workers(pg, cores=16, available_mb=16_000)[0] == 8  # the launcher's ceiling
-    # memory for one more Rasa instance only: 3 cores, 2 workers
-    assert auto_workers(pg, cores=3, available_mb=MB_RESERVED + 2.5 * MB_PER_WORKER)[0] == 2
-    assert auto_workers(pg, cores=4, available_mb=500)[0] == 1  # never fewer than one
-    count, reason = auto_workers(settings_for(tmp_path / "lite"), cores=8, available_mb=64_000)
-    assert count == 1 and "PostgreSQL" in reason
-
-
-def test_rasa_gets_the_session_limits(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, session_max_turns=12, session_quiet_minutes=20)
-    rasa = next(c for c in build_children(settings) if c.name == "rasa")
-    assert rasa.env["MADOGUCHI_SESSION_MAX_TURNS"] == "12"
-    assert float(rasa.env["MADOGUCHI_SESSION_QUIET_MINUTES"]) == 20.0
-    with pytest.raises(ValidationError):
-        settings_for(tmp_path, session_max_turns=1)
+    first_port, second_port = free_port(), free_port()
+    slow = f"import time, http.server as h; time.sleep(1.5); h.test(h.SimpleHTTPRequestHandler, port={first_port}, bind='127.0.0.1')"
+    serve = "import http.server as h, sys; h.test(h.SimpleHTTPRequestHandler, port=int(sys.argv[1]), bind='127.0.0.1')"
+    children = [
+        Child("first", [sys.executable, "-c", slow], f"http://127.0.0.1:{first_port}/", 30),
+        Child(
+            "second",
+            [sys.executable, "-c", serve, str(second_port)],
+            f"http://127.0.0.1:{second_port}/",
+            30,
+            starts_after="first",
+        ),
+    ]
+    monkeypatch.setattr(launcher_module, "build_children", lambda _settings, _workers: children)
+    monkeypatch.setattr(
+        launcher_module.training, "model_path", lambda _dir: tmp_path
+    )  # exists: no model needed
+    launcher = launcher_module.Launcher(settings_for(tmp_path))
+    try:
+        launcher.start()
+        started = launcher._started_at
+        assert started["second"] - started["first"] >= 1.5  # it waited for the first's health check
+        assert http_ok(children[0].health_url) and http_ok(children[1].health_url)
+    finally:
+        launcher.stop()
+    assert not children[0].alive() and not children[1].alive()
