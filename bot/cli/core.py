@@ -19,7 +19,8 @@ def progress_bar() -> Progress:
 def up(
     workers: str = typer.Option(
         "1",
-        help="gateway workers, Rasa instances and action servers: 1–8, or auto (one per core the memory allows; PostgreSQL)",
+        help="gateway workers, Rasa instances and action servers: 1–8, or auto (one per core the memory "
+        "allows; PostgreSQL)",
     ),
 ) -> None:
     """Rasa・アクションサーバー・ゲートウェイを起動します (start the whole stack)."""

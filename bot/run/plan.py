@@ -27,6 +27,15 @@ TRACKER_STORE_CLASS = "bot.nlu.tracker_store.SessionOrderedSQLTrackerStore"
 LOCK_STORE_CLASS = "bot.nlu.lock_store.AtomicRedisLockStore"
 
 
+def numbered(name: str, i: int) -> str:
+    """The `i`-th of several: `rasa`, `rasa2`, `rasa3`, … (process names, endpoints files)."""
+    return name if i == 0 else f"{name}{i + 1}"
+
+
+def loopback_urls(ports: list[int]) -> list[str]:
+    return [f"http://127.0.0.1:{port}" for port in ports]
+
+
 def tracker_store_yaml(settings: Settings) -> str:
     """Rasa's SQL tracker store on the same PostgreSQL, or a SQLite file beside the gateway's."""
     url = settings.db_url
@@ -68,10 +77,10 @@ def endpoints_text(settings: Settings, workers: int, actions_url: str) -> str:
 def write_endpoints(settings: Settings, workers: int) -> list[Path]:
     """`<data dir>/run/endpoints.yml` for the first Rasa instance, `endpoints2.yml`, … for the others."""
     paths = []
-    for i, port in enumerate(actions_ports(settings, workers)):
-        path = settings.data_dir / "run" / f"endpoints{'' if i == 0 else i + 1}.yml"
+    for i, url in enumerate(loopback_urls(actions_ports(settings, workers))):
+        path = settings.data_dir / "run" / f"{numbered('endpoints', i)}.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(endpoints_text(settings, workers, f"http://127.0.0.1:{port}"))
+        path.write_text(endpoints_text(settings, workers, url))
         paths.append(path)
     return paths
 
@@ -145,7 +154,8 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 # Memory one more worker (gateway worker + Rasa instance + action server) costs, measured with the bench (Rasa
-# ≈ 1.32 GB after load, an action server ≈ 0.54 GB, a gateway worker ≈ 0.2 GB), and what the rest of the stack and the system keep (docs/deploy.md).
+# ≈ 1.32 GB after load, an action server ≈ 0.54 GB, a gateway worker ≈ 0.2 GB), and what the rest of the stack
+# and the system keep (docs/deploy.md).
 MB_PER_WORKER = 2100
 MB_RESERVED = 1500
 MAX_WORKERS = 8
@@ -154,9 +164,9 @@ MAX_WORKERS = 8
 def auto_workers(
     settings: Settings, cores: int | None = None, available_mb: float | None = None
 ) -> tuple[int, str]:
-    """`--workers auto`: one gateway worker, Rasa instance and action server per core the process may use, as many as the
-    memory allows; one on SQLite (several Rasa instances share their tracker store and lock through PostgreSQL
-    and Redis). Returns the count and the reason, which the launcher prints."""
+    """`--workers auto`: one gateway worker, Rasa instance and action server per core the process may use, as
+    many as the memory allows; one on SQLite (several Rasa instances share their tracker store and lock through
+    PostgreSQL and Redis). Returns the count and the reason, which the launcher prints."""
     if not settings.db_url.startswith("postgres"):
         return 1, "SQLite: 1 worker (scale-out needs PostgreSQL and Redis)"
     if cores is None:
@@ -180,8 +190,8 @@ def gateway_env(settings: Settings, workers: int) -> dict[str, str]:
     is answered by its own process (the gateway only stores and acknowledges webhooks)."""
     return {
         **child_env(settings),
-        "MADOGUCHI_RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports(settings, workers)),
-        "MADOGUCHI_ACTIONS_URLS": ",".join(f"http://127.0.0.1:{p}" for p in actions_ports(settings, workers)),
+        "MADOGUCHI_RASA_URLS": ",".join(loopback_urls(rasa_ports(settings, workers))),
+        "MADOGUCHI_ACTIONS_URLS": ",".join(loopback_urls(actions_ports(settings, workers))),
         "MADOGUCHI_LINE_WORKER": "process",
         "MADOGUCHI_LINE_WORKER_PORT": str(settings.line_worker_port),
     }
@@ -196,7 +206,7 @@ def actions_child(settings: Settings, i: int = 0, port: int | None = None) -> Ch
     """The `i`-th action server (`actions`, `actions2`, …) on `port` (`actions_port` for the first)."""
     port = settings.actions_port if port is None else port
     return Child(
-        f"actions{'' if i == 0 else i + 1}",
+        numbered("actions", i),
         [str(PYTHON), "-m", "actions.server", "--port", str(port)],
         f"http://127.0.0.1:{port}/health",
         300,
@@ -215,9 +225,7 @@ def rasa_child(settings: Settings, i: int, port: int, endpoints: Path) -> Child:
     }
     cmd = [str(training.rasa_bin()), "run", "--model", str(model), "--interface", "127.0.0.1"]
     cmd += ["--port", str(port), "--credentials", "credentials.yml", "--endpoints", str(endpoints)]
-    return Child(
-        f"rasa{'' if i == 0 else i + 1}", cmd, f"http://127.0.0.1:{port}/", 300, env=env, nice=BACKGROUND_NICE
-    )
+    return Child(numbered("rasa", i), cmd, f"http://127.0.0.1:{port}/", 300, env=env, nice=BACKGROUND_NICE)
 
 
 def line_worker_child(settings: Settings, workers: int) -> Child:
@@ -258,8 +266,8 @@ def check_ports(settings: Settings, workers: int) -> None:
     for name, port in planned:
         if port in owners:
             raise PortClash(
-                f"ポート {port} が {owners[port]} と {name} で重なっています。MADOGUCHI_*_PORT の設定を見直してください "
-                f"(port {port} is planned for both {owners[port]} and {name}; with --workers {workers} the Rasa "
+                f"ポート {port} が {owners[port]} と {name} で重なっています。"
+                f"MADOGUCHI_*_PORT の設定を見直してください (port {port} is planned for both {owners[port]} and {name}; with --workers {workers} the Rasa "
                 f"ports are {settings.rasa_port}+i and the action server ports {settings.actions_port}+i)"
             )
         owners[port] = name
