@@ -69,7 +69,7 @@ class LiveSearcher:
             ranker = RankerModel.load(path if path.is_absolute() else REPO_ROOT / path)
         return cls(
             factory,
-            QueryCache(embedder or make_embedder(settings.embedder)),
+            QueryCache(embedder or make_embedder(settings.embedder, settings.question_model)),
             cache_dir=settings.index_dir,
             synonyms=settings.synonyms_file if settings.synonyms_file.exists() else None,
             second_embedder=second,

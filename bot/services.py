@@ -87,7 +87,7 @@ class Services:
         """The FAQ embedding model, loaded and warmed up on first use."""
         with self._lock:
             if self._embedder is None:
-                model = make_embedder(self.settings.embedder)
+                model = make_embedder(self.settings.embedder, self.settings.question_model)
                 model.warm_up()
                 self._embedder = model
             return self._embedder

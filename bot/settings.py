@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # learned reranker + calibrated decision fitted on the evaluation cities ("" = the hand-tuned decision).
     # The model applies only to the embedders it was fitted with (knowledge/ranker.py).
     second_embedder: str = "use"
+    # e5 fine-tuned on the evaluation cities' residents' questions (knowledge/e5_tuning.py; `make setup` builds
+    # it, `madoguchi tune-e5`): it embeds questions, the FAQ stays embedded by the bundled e5. "" = without.
+    question_model: str = str(REPO_ROOT / "models" / "e5-question.bin")
     ranker_file: str = str(REPO_ROOT / "knowledge" / "data" / "ranker.json")
     secret_key: SecretStr = SecretStr("development-only-secret")
     snowplow_token: SecretStr = SecretStr("")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.adapter import AdapterCity, QueryAdapter, adapted_scores, fit_adapter
+from knowledge.e5_tuning import TuningCity, tuning_city
 from knowledge.evaluation import EvalQuery, read_queries
 from knowledge.faq_index import RowKind
 from knowledge.kb import FaqEntry
@@ -29,6 +30,7 @@ __all__ = [
     "adapter_city",
     "collect",
     "load_city",
+    "tuning_material",
     "with_adapter",
 ]
 
@@ -122,6 +124,26 @@ def collect(
         if progress:
             progress(n + 1, len(city.queries))
     return records
+
+
+def tuning_material(searcher: FaqSearcher, city: City) -> TuningCity:
+    """The city's labelled questions, out-of-scope ones too (cleaned as the search cleans them), and its FAQ rows, embedded by the
+    searcher's model: what :mod:`knowledge.e5_tuning` trains the question model on."""
+    searcher.ranker = None
+    searcher.rebuild(city.entries)
+    ids = [e.id for e in searcher.entries]
+    position = {entry_id: n for n, entry_id in enumerate(ids)}
+    rows, row_entry, _kinds = searcher.index.entry_rows(np.arange(len(ids)))
+    labelled = [q for q in city.queries if not q.in_scope or q.expected_id in position]
+    return tuning_city(
+        city.name,
+        [searcher.normalizer.clean(q.text) for q in labelled],
+        [position[q.expected_id] if q.in_scope else -1 for q in labelled],
+        searcher.embedder,
+        rows,
+        row_entry,
+        len(ids),
+    )
 
 
 # -- the query adapter, fitted without the city it scores ------------------------------------------------------

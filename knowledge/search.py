@@ -80,6 +80,18 @@ class SearchTuning:
     candidates: int = 50
 
 
+def tuning_for(embedder: Embedder) -> SearchTuning:
+    """The default tuning with the embedder's cosine range; a tuned question model brings its own range, and the
+    row penalties (in cosine units) scale with it."""
+    own = getattr(embedder, "dense_range", None)
+    low, high = own or dense_range_for(embedder.name)
+    scale = (high - low) / (SearchTuning.dense_high - SearchTuning.dense_low) if own else 1.0
+    answer, reading = SearchTuning.answer_row_penalty * scale, SearchTuning.reading_row_penalty * scale
+    return SearchTuning(
+        dense_low=low, dense_high=high, answer_row_penalty=answer, reading_row_penalty=reading
+    )
+
+
 class FaqSearcher:
     """Search over FAQ entries. Call :meth:`rebuild` after every change of the entries."""
 
@@ -97,8 +109,7 @@ class FaqSearcher:
         self.second_embedder = second_embedder
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.normalizer = Normalizer(synonyms)
-        low, high = dense_range_for(embedder.name)
-        self.tuning = tuning or SearchTuning(dense_low=low, dense_high=high)
+        self.tuning = tuning or tuning_for(embedder)
         self.reader = reader or Reader()
         # The learned second stage applies only to the embedder it was fitted with.
         self.ranker = ranker if ranker is not None and ranker.fits(embedder, second_embedder) else None

