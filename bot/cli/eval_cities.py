@@ -6,6 +6,7 @@ and optionally its own ``synonyms.csv``; or ``NAME=FAQ.csv:QUERIES.csv[:MORE.csv
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def eval_cities_command(
             by_city[c.name] = collect(searcher, c, advance)
     second_name = second.name if second else ""
     results = leave_one_out(by_city, first.name, second_name, adapter=adapter)
-    console = Console()
+    # written to a file or a pipe, the table keeps its figures whole (rich would fit it into 80 columns)
+    console = Console(width=None if sys.stdout.isatty() else 220)
     table = Table(title="leave-one-city-out (each city scored by a model fitted on the others)")
     for column in ["city", "method", "in+out", *(label for _, label in COLUMNS), "worst style top-1"]:
         table.add_column(column)
