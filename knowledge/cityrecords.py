@@ -127,8 +127,8 @@ def collect(
 
 
 def tuning_material(searcher: FaqSearcher, city: City) -> TuningCity:
-    """The city's labelled questions, out-of-scope ones too (cleaned as the search cleans them), and its FAQ rows, embedded by the
-    searcher's model: what :mod:`knowledge.e5_tuning` trains the question model on."""
+    """The city's labelled questions, out-of-scope ones too (cleaned as the search cleans them), and its FAQ
+    rows, embedded by the searcher's model: what :mod:`knowledge.e5_tuning` trains the question model on."""
     searcher.ranker = None
     searcher.rebuild(city.entries)
     ids = [e.id for e in searcher.entries]

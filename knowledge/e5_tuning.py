@@ -6,8 +6,9 @@ nearer the entry that answers it, among all rows the index holds for that entry 
 English…). Training material: for each city, the labelled questions and the fixed vectors of its FAQ rows; the
 loss is a softmax over the city's entries (an entry scores by its best row), at a low temperature as e5's
 similarities are compressed, with one more choice, "none of these", that the city's out-of-scope questions
-must pick (so tuning does not pull questions the FAQ cannot answer toward some entry), plus a pull toward the base model's own vector of the question, which keeps
-questions in styles and languages the cities lack where the base model put them.
+must pick (so tuning does not pull questions the FAQ cannot answer toward some entry), plus a pull toward the
+base model's own vector of the question, which keeps questions in styles and languages the cities lack where the
+base model put them.
 
 Training runs through the 4-bit rounding (``fake_quant``), so the written model file (:meth:`E5Weights.save`)
 answers as the trained one did. Deterministic for a given seed and thread count.

