@@ -14,12 +14,12 @@ QUESTION_INPUTS := knowledge/e5_tuning.py knowledge/e5_weights.py knowledge/data
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test train seed index up lint bench soak clean
+.PHONY: help setup demo test train seed index up lint bench soak clean question-model
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(MAIN_STAMP) $(RASA_STAMP) $(BROWSER_STAMP) $(QUESTION_MODEL) ## install both Python runtimes, the browser test tools and the question model (idempotent)
+setup: $(MAIN_STAMP) $(RASA_STAMP) $(BROWSER_STAMP) ## install both Python runtimes and the browser test tools (idempotent)
 
 $(MAIN_STAMP): pyproject.toml
 	@echo "==> .venv (Python 3.11): gateway, actions, knowledge"; test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
@@ -38,8 +38,10 @@ $(BROWSER_STAMP): package.json
 	@echo "==> Chromium (Debian) and npm test tools"; (command -v chromium >/dev/null && fc-list | grep -qi ipa) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null)
 	@npm install --no-audit --no-fund --silent && touch $@
 
+question-model: $(QUESTION_MODEL) ## optional: e5 fine-tuned on residents' questions (MADOGUCHI_QUESTION_MODEL; not the default)
+
 $(QUESTION_MODEL): $(MAIN_STAMP) $(QUESTION_INPUTS)
-	@echo "==> question model: e5 fine-tuned on the evaluation cities' questions, seed 0 (about 5 minutes the first time)"
+	@echo "==> question model: e5 fine-tuned on the evaluation cities' questions, seed 0 (about 8 minutes the first time)"
 	@$(MADO) tune-e5 --out $@ && touch $@
 
 train: setup ## train the Rasa model if its data changed

@@ -166,8 +166,8 @@ def question_model_card(model: Path) -> dict[str, Any]:
     card = model.with_suffix(".json")
     if not model.is_file() or not card.is_file():
         raise EmbedderUnavailable(
-            f"question model {model} or its card {card.name} is missing: run `make setup` "
-            "(it builds the model from tests/eval and a seed) / 質問用モデルがありません (make setup を実行してください)"
+            f"question model {model} or its card {card.name} is missing: run `make question-model` "
+            "(it builds the model from tests/eval and a seed) / 質問用モデルがありません (make question-model を実行してください)"
         )
     try:
         data: dict[str, Any] = json.loads(card.read_text(encoding="utf-8"))

