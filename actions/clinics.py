@@ -55,13 +55,16 @@ class ActionHolidayClinic(RuntimeAction):
         period = parse_day_range(text, now.date())
         # No day asked about: a sure answer from the city's FAQ comes first (NLU sends questions about clinics,
         # dentists or night care here too); when the FAQ is only torn, the roster's next duty day is the more
-        # useful answer, and only with no duty day ahead, or when the message names nothing medical (NLU's guess),
-        # are the FAQ's close entries offered.
-        if period is None and answer_sure_or_offer(
+        # useful answer, with the FAQ's close entries beside it, and only with no duty day ahead, or when the
+        # message names nothing medical (NLU's guess), are the FAQ's close entries offered instead. A day in a
+        # message that names nothing medical (「平日役場行けないんだけど、土日やってる？」) is the FAQ's too.
+        medical = mentions_topic("clinic", text)
+        if (period is None or not medical) and answer_sure_or_offer(
             self.rt,
             dispatcher,
             tracker,
-            offer=roster.next_open(now) is None or not mentions_topic("clinic", text),
+            offer=not medical or roster.next_open(now) is None,
+            also=True,
         ):
             return []
         fill: dict[str, Any] = safety_fill(data)

@@ -12,7 +12,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_answer import answer_if_sure
+from actions.faq_answer import answer_if_sure, answer_sure_or_offer
 from actions.garbage import latest_text
 from actions.runtime import RuntimeAction, meta
 from knowledge.dates import format_day
@@ -54,6 +54,9 @@ class ActionDepartment(RuntimeAction):
             )
             dispatcher.utter_message(json_message=meta(kind="department", fallback=True))
             return []
+        # the city's FAQ on the question first when the search is sure (「親の介護のこと、どこに相談したら」:
+        # what to do, not only where), its close entries when torn; then the department, as asked
+        answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False, also=True)
         dispatcher.utter_message(**department_answer(found[0], now))
         buttons = [{"title": d.name, "payload": f"{d.name}の連絡先"} for d in found[1:]]
         if buttons:

@@ -72,8 +72,9 @@ class ActionHumanContact(RuntimeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         # A question NLU took for a request for a person, which the city's FAQ answers for sure: the answer
-        # first, then the counter as asked (the turn stays an FAQ answer for statistics and feedback).
-        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+        # first, then the counter as asked (the turn stays an FAQ answer for statistics and feedback); when the
+        # FAQ is torn, its close entries and then the counter.
+        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False, also=True):
             dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())
             return []
         dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())

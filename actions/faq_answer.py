@@ -2,7 +2,10 @@
 
 `action_search_faq` says it when the search decides "answer"; a topic action (garbage, clinics, snow clearing,
 departments) says it first when the message names nothing it could answer from specifically, so that what the
-city wrote in its FAQ is not lost behind the topic's generic reply (`answer_if_sure`).
+city wrote in its FAQ is not lost behind the topic's generic reply (`answer_if_sure`). When the search is only
+torn between close entries and the topic action answers in its own way (an area question, the duty roster, the
+sorting dictionary, a department's counter), the close entries come with that reply (``also=True``): the
+resident taps one if the city's FAQ was what they meant.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ STRICT_OOS_CONFIDENCE = 0.8
 
 # What the bot says around an FAQ answer, in the resident's language (the answer itself comes from the FAQ's
 # answer_<lang> column when the city wrote one, else the Japanese answer with the "only in Japanese" note).
-# The Japanese "choose" and "unknown" are the domain.yml responses utter_faq_choose and utter_faq_unknown.
+# The Japanese "choose", "also" and "unknown" are the domain.yml responses utter_faq_<key>.
 PHRASES: dict[str, dict[str, str]] = {
     "ja": {
         "more": "詳しくはこちら",
@@ -46,6 +49,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "more": "More details",
         "choose": "Which of these do you mean?",
+        "also": "The city's FAQ has these, which may be what you mean:",
         "unknown": "Sorry, I could not find a reliable answer to that question. "
         "Please contact the city office:\n",
         "japanese_only": "\n\n(This answer is available in Japanese only. "
@@ -54,12 +58,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "zh": {
         "more": "详细信息",
         "choose": "您想问的是以下哪一项？请选择。",
+        "also": "市政府的常见问题中有以下可能相关的内容：",
         "unknown": "很抱歉，没有找到可以确切回答您问题的信息。请联系以下窗口：\n",
         "japanese_only": "\n\n（此回答只有日语版本。如需中文帮助，请联系市政府窗口。）",
     },
     "ko": {
         "more": "자세한 내용",
         "choose": "다음 중 어느 질문에 가까우신가요? 선택해 주세요.",
+        "also": "시의 자주 묻는 질문에 관련이 있을 수 있는 항목이 있습니다:",
         "unknown": "죄송합니다. 질문에 정확히 답할 수 있는 정보를 찾지 못했습니다. 아래 창구로 문의해 주세요.\n",
         "japanese_only": "\n\n(이 답변은 일본어로만 제공됩니다. 한국어 도움이 필요하시면 시청 창구로 문의해 주세요.)",
     },
@@ -130,21 +136,35 @@ def answer_if_sure(rt: Runtime, dispatcher: CollectingDispatcher, tracker: Track
 
 
 def answer_sure_or_offer(
-    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, offer: bool
+    rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, offer: bool, also: bool = False
 ) -> bool:
     """For a topic action that found nothing specific (no area, item, date, department) in the message: what the
     FAQ search would do for it — its answer when the search decides "answer", the close entries when it is torn —
-    and whether it did so (else the topic action goes on as it would without an FAQ). A failing search counts as
-    unsure: the topic's own reply still helps."""
+    and whether it did so (else the topic action goes on as it would without an FAQ). With ``offer`` False and
+    ``also`` True, a torn search's entries are offered all the same (as "the FAQ also has these") and False is
+    returned: the topic action's own reply follows them. A failing search counts as unsure: the topic's own
+    reply still helps."""
     question = Question.of(tracker)
-    try:
-        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
-    except Exception:  # the index being rebuilt or the database away must not cost the topic its answer
-        log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
+    outcome = search(rt, question)
+    if outcome is None:
         return False
     if outcome.decision == "answer" and outcome.hits and answer(rt, dispatcher, outcome.hits[0], question):
         return True
-    return offer and offer_choices(rt, dispatcher, tracker, question, outcome)
+    if offer:
+        return offer_choices(rt, dispatcher, tracker, question, outcome)
+    if also:
+        offer_choices(rt, dispatcher, tracker, question, outcome, key="also", human=False)
+    return False
+
+
+def search(rt: Runtime, question: Question) -> SearchOutcome | None:
+    """The FAQ search of the message on the city's date; None when it fails (the index being rebuilt or the
+    database away must not cost a topic action its own reply)."""
+    try:
+        return rt.searcher.search(question.text, k=3, today=rt.clock.today())
+    except Exception:
+        log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
+        return None
 
 
 def answer_if_sure_about(
@@ -152,13 +172,15 @@ def answer_if_sure_about(
 ) -> bool:
     """The FAQ's answer when the search is sure of an entry whose question or keywords name one of ``words``
     (the item a topic action found): the city wrote about that very thing, which says more than a computed line
-    (「スプレー缶の捨て方」 beside the dictionary's 「有害ごみ」). Nothing is said otherwise."""
+    (「スプレー缶の捨て方」 beside the dictionary's 「有害ごみ」). When the search is torn, its close entries are
+    offered as "the FAQ also has these" (the dictionary's answer follows); nothing is said otherwise."""
     question = Question.of(tracker)
     folded = [_fold(w) for w in words if w.strip()]
-    try:
-        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
-    except Exception:
-        log.warning("FAQ search failed; the topic action answers alone", exc_info=True)
+    outcome = search(rt, question)
+    if outcome is None:
+        return False
+    if outcome.decision == "choose":
+        offer_choices(rt, dispatcher, tracker, question, outcome, key="also", human=False)
         return False
     if outcome.decision != "answer" or not outcome.hits or not folded:
         return False
@@ -197,13 +219,10 @@ def answer_before_report(rt: Runtime, dispatcher: CollectingDispatcher, tracker:
     if any(w in text.lower() for w in REPORT_WORDS) or not started_this_turn(tracker, form):
         return False
     question = Question.of(tracker)
-    try:
-        outcome = rt.searcher.search(question.text, k=3, today=rt.clock.today())
-    except Exception:  # the form goes on without the FAQ
-        log.warning("FAQ search failed before the report form", exc_info=True)
-        return False
+    outcome = search(rt, question)  # None: the form goes on without the FAQ
     if (
-        outcome.decision != "answer"
+        outcome is None
+        or outcome.decision != "answer"
         or not outcome.hits
         or not answer(rt, dispatcher, outcome.hits[0], question)
     ):
@@ -218,15 +237,19 @@ def offer_choices(
     tracker: Tracker,
     question: Question,
     outcome: SearchOutcome,
+    key: str = "choose",
+    human: bool = True,
 ) -> bool:
-    """When the search is torn between close entries: offer them and a person, log the question for staff."""
+    """When the search is torn between close entries: offer them (and a person, with ``human``), log the
+    question for staff. ``key`` is the phrase that introduces them ("choose", or "also" beside a topic's reply)."""
     if outcome.decision != "choose" or len(outcome.hits) < 2:
         return False
     log_unanswered(rt, tracker, question, outcome, "choose")
     hits = outcome.hits[:3]
     buttons = [{"title": short_label(h.question), "payload": h.question} for h in hits]
-    buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
-    question.say(dispatcher, "choose", buttons=buttons)
+    if human:
+        buttons.append({"title": HUMAN_LABEL, "payload": HUMAN_LABEL})
+    question.say(dispatcher, key, buttons=buttons)
     dispatcher.utter_message(json_message=meta(candidates=[h.faq_id for h in hits], kind="choose"))
     return True
 

@@ -215,14 +215,15 @@ class ActionGarbageDay(RuntimeAction):
             ask_area(dispatcher, data, "のごみの日", "garbage", candidates=candidates)
             return events
         if area is None:
-            # No area to compute days for: a sure FAQ answer comes first; when the FAQ is only torn, asking for
-            # the area leads to the resident's own days, which helps more than a list of FAQ entries — unless the
-            # message does not even name garbage (NLU's guess): then the FAQ's close entries are offered.
+            # No area to compute days for: a sure FAQ answer comes first; when the FAQ is only torn, its close
+            # entries and then the area question (which leads to the resident's own days) — unless the message
+            # does not even name garbage (NLU's guess): then the FAQ's close entries alone.
             if answer_sure_or_offer(
                 self.rt,
                 dispatcher,
                 tracker,
                 offer=not data.garbage.areas() or not mentions_topic("garbage", text),
+                also=True,
             ):
                 return []
             ask_area(dispatcher, data, "のごみの日", "garbage")
@@ -315,7 +316,8 @@ class ActionGarbageItem(RuntimeAction):
                 else:
                     name = "utter_garbage_item_ask_area"
             info = data.garbage.category_info(column or best.category).description
-            # the city's FAQ entry on this very item, when the search is sure of one, comes first
+            # the city's FAQ entry on this very item, when the search is sure of one, comes first (its close
+            # entries when it is torn)
             answer_if_sure_about(self.rt, dispatcher, tracker, [best.item])
             details = "".join("\n" + line for line in lines)
             info = "\n" + info if info and not best.note else ""

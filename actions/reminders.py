@@ -17,6 +17,15 @@ SNOW_WORDS = ("除雪", "じょせつ", "雪")
 GARBAGE_WORDS = ("ごみ", "ゴミ", "収集")
 
 
+# Words of a message about the reminders themselves (「通知を止めて」), not a question NLU took for one.
+REMINDER_WORDS = ("通知", "お知らせ", "知らせて", "リマインド", "配信", "notif", "remind", "alert")
+
+
+def about_reminders(text: str) -> bool:
+    folded = text.lower()
+    return reminder_kind(text) is not None or any(w in folded for w in REMINDER_WORDS)
+
+
 def reminder_kind(text: str) -> str | None:
     if any(w in text for w in SNOW_WORDS):
         return "snowplow"
@@ -34,8 +43,11 @@ class ActionSubscribeReminder(RuntimeAction):
     ) -> list[dict[str, Any]]:
         data, text = self.rt.city(), latest_text(tracker)
         # A question NLU took for a reminder request (it names neither garbage nor snow): the FAQ's answer when
-        # the search is sure of one, else the reminder dialogue as asked.
-        if reminder_kind(text) is None and answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False):
+        # the search is sure of one; its close entries when torn and the message does not even name reminders
+        # (「特定検診の受け方」); else the reminder dialogue as asked.
+        if reminder_kind(text) is None and answer_sure_or_offer(
+            self.rt, dispatcher, tracker, offer=not about_reminders(text)
+        ):
             return []
         kind = reminder_kind(text) or "garbage"
         md = message_metadata(tracker)
@@ -69,6 +81,10 @@ class ActionUnsubscribeReminder(RuntimeAction):
     ) -> list[dict[str, Any]]:
         text = latest_text(tracker)
         kind = reminder_kind(text)
+        # 「引っ越すので水道を止めたい」 is not "stop my reminders": a message that names no reminder is the FAQ's
+        # when the search finds it (sure, or torn between entries), and nothing is unsubscribed.
+        if not about_reminders(text) and answer_sure_or_offer(self.rt, dispatcher, tracker, offer=True):
+            return []
         with transaction(self.rt.factory) as session:
             count = citydata.unsubscribe(session, sender=tracker.sender_id, kind=kind)
         dispatcher.utter_message(response="utter_reminder_stopped" if count else "utter_reminder_none")

@@ -27,7 +27,7 @@ from actions.report_form import (
 )
 from actions.reports import ActionCancelForm, ActionReportStatus, ActionSubmitReport
 from actions.runtime import Runtime
-from actions.smalltalk import ActionGreet
+from actions.smalltalk import ActionGoodbye, ActionGreet, ActionThanks
 from actions.snowplow import ActionSnowplow
 from bot.settings import load_settings
 
@@ -40,6 +40,8 @@ def served_actions(rt: Runtime) -> list[Action]:
         ActionSearchFaq(rt),
         ActionHumanContact(rt),
         ActionGreet(rt),
+        ActionThanks(rt),
+        ActionGoodbye(rt),
         ActionGarbageDay(rt),
         ActionGarbageItem(rt),
         ActionSnowplow(rt),

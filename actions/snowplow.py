@@ -41,11 +41,15 @@ class ActionSnowplow(RuntimeAction):
         if area is None:
             known = remembered_area(rt, tracker, data)
             area = next((a for a in data.snowplow_areas if a.name == known), None)
-        # No area to look up: a sure FAQ answer first; when the FAQ is only torn, asking for the area (or saying
-        # the season is over) helps more than a list of FAQ entries, unless the city has no snowplow areas or the
-        # message does not name snow at all (NLU's guess).
+        # No area to look up: a sure FAQ answer first; when the FAQ is only torn, its close entries and then the
+        # area question (or that the season is over), unless the city has no snowplow areas or the message does
+        # not name snow at all (NLU's guess): then the FAQ's close entries alone.
         if area is None and answer_sure_or_offer(
-            rt, dispatcher, tracker, offer=not data.snowplow_areas or not mentions_topic("snow", text)
+            rt,
+            dispatcher,
+            tracker,
+            offer=not data.snowplow_areas or not mentions_topic("snow", text),
+            also=True,
         ):
             return []
         road = data.city.road_emergency

@@ -17,7 +17,7 @@ import unicodedata
 
 from knowledge.normalize import katakana_to_hiragana
 
-__all__ = ["TOPIC_WORDS", "fold", "is_plain_greeting", "mentions_topic"]
+__all__ = ["TOPIC_WORDS", "fold", "is_plain", "is_plain_greeting", "mentions_topic"]
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -39,11 +39,22 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "snow": _words("雪 ゆき 除雪 じょせつ 排雪 はいせつ 凍結 とうけつ snow plow plough 积雪 扫雪 눈 제설"),
 }
 
-# A message that is only one of these (and punctuation or a polite tail) is a greeting.
-_GREETINGS = _words(
-    "こんにちは こんにちわ こんばんは こんばんわ おはよう はじめまして よろしく もしもし やあ どうも "
-    "hello hi hey 你好 您好 안녕"
-)
+# A message that is only one of these (and punctuation or a polite tail) is small talk of that kind. Folded, with
+# no long-vowel mark (punctuation here) and no polite tail (「またね」 is compared as 「また」).
+_SMALL_TALK: dict[str, tuple[str, ...]] = {
+    "greet": _words(
+        "こんにちは こんにちわ こんばんは こんばんわ おはよう はじめまして よろしく もしもし やあ どうも "
+        "hello hi hey 你好 您好 안녕"
+    ),
+    "thanks": _words(
+        "ありがとう ありがと どうもありがとう さんきゅ たすかりました 助かりました たすかった 助かった 感謝 "
+        "thanks thank thankyou thx 谢谢 多谢 감사 고마워 고맙"
+    ),
+    "goodbye": _words(
+        "さようなら さよなら ばいばい また じゃあ おやすみ 失礼します しつれいします それでは "
+        "bye goodbye 再见 拜拜 안녕히"
+    ),
+}
 _POLITE_TAIL = re.compile(
     r"(ございます|ございました|おねがいします|お願いします|お願いいたします|です|ね|さん|everyone|there)$"
 )
@@ -63,10 +74,16 @@ def mentions_topic(topic: str, text: str) -> bool:
 
 def is_plain_greeting(text: str) -> bool:
     """A greeting and nothing more (「こんにちは！」, 「よろしくお願いします」, "hi"), not a question after one."""
+    return is_plain(text, "greet")
+
+
+def is_plain(text: str, kind: str) -> bool:
+    """``text`` is small talk of ``kind`` (greet, thanks, goodbye) and nothing more: 「ありがとうございました！」,
+    not 「畑にクマの足跡があって怖くてね」 that NLU took for a goodbye."""
+    words = _SMALL_TALK[kind]
     folded = _PUNCTUATION.sub("", fold(text))
     for _ in range(2):
         folded = _POLITE_TAIL.sub("", folded)
-    return folded in _GREETINGS or any(
-        folded.startswith(g) and len(folded) - len(g) <= 3 and not folded[len(g) :].isascii()
-        for g in _GREETINGS
+    return folded in words or any(
+        folded.startswith(w) and len(folded) - len(w) <= 3 and not folded[len(w) :].isascii() for w in words
     )

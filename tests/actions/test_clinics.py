@@ -69,10 +69,26 @@ def test_no_day_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
     assert metas(messages) == [{"faq_id": "iryo-005", "kind": "faq"}]
 
 
-def test_no_day_and_a_torn_faq_gives_the_next_duty_day(tmp_path: Path) -> None:
+def test_no_day_and_a_torn_faq_gives_its_close_entries_and_the_next_duty_day(tmp_path: Path) -> None:
     env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
     text, messages, _ = env.run(ActionHolidayClinic(env.rt), "休日当番医は？")
-    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
+    assert "9月20日（日）の休日当番医です" in text and metas(messages)[-1]["kind"] == "clinic"
+    assert text.startswith("市の「よくある質問」に、関係がありそうなものがあります。")
+    assert metas(messages)[0] == {"candidates": ["iryo-005", "other-001"], "kind": "choose"}
+
+
+def test_a_day_in_a_message_that_names_nothing_medical_is_the_faqs(tmp_path: Path) -> None:
+    """「平日は役場に行けないんだけど、土日やってる？」 came to the clinic intent: the roster of Saturday is not it."""
+    for decision in ("answer", "choose"):
+        env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, decision))
+        text, messages, _ = env.run(
+            ActionHolidayClinic(env.rt), "平日は役場に行けないんだけど、土日やってる？"
+        )
+        assert "休日当番医です" not in text
+        assert metas(messages)[-1]["kind"] == ("faq" if decision == "answer" else "choose")
+    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
+    text, _, _ = env.run(ActionHolidayClinic(env.rt), "日曜に熱が出たら開いてる病院は？")
+    assert "9月20日（日）の休日当番医です" in text  # a day and a medical word: the roster, as before
 
 
 def test_no_day_no_duty_ahead_and_a_torn_faq_offers_its_entries(tmp_path: Path) -> None:

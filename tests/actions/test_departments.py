@@ -56,10 +56,17 @@ def test_no_department_and_an_unsure_faq_gives_the_general_contact(tmp_path: Pat
     assert "総合案内" in text and metas(messages) == [{"kind": "department", "fallback": True}]
 
 
-def test_a_matching_department_answers_from_the_list_whatever_the_faq(tmp_path: Path) -> None:
-    searcher = sure_of(PET)
-    env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=searcher)
-    text, messages, _ = env.run(ActionDepartment(env.rt), "児童手当の窓口は？")
-    assert "こども家庭課" in text and metas(messages) == [{"kind": "department"}]
-    assert responses(messages)[0].startswith("utter_department_")
-    assert searcher.calls == []
+def test_a_matching_department_answers_from_the_list_after_what_the_faq_has(tmp_path: Path) -> None:
+    """The department as asked; before it, the FAQ's answer when the search is sure (what to do, not only
+    where), its close entries when it is torn, nothing when it knows nothing."""
+    for decision, first in (("unknown", []), ("choose", ["utter_faq_also"]), ("answer", [])):
+        searcher = sure_of(PET, decision)
+        env = make_env(tmp_path, datetime(2026, 11, 24, 10, 0), searcher=searcher)
+        text, messages, _ = env.run(ActionDepartment(env.rt), "児童手当の窓口は？")
+        assert "こども家庭課" in text and metas(messages)[-1] == {"kind": "department"}
+        assert [r for r in responses(messages) if r.startswith("utter_faq")] == first
+        assert [c["text"] for c in searcher.calls] == ["児童手当の窓口は？"]
+        assert (PET.answer in text) == (decision == "answer")
+        if decision == "choose":
+            assert metas(messages)[0] == {"candidates": ["pet-002", "other-001"], "kind": "choose"}
+            assert "担当者に問い合わせたい" not in str(messages)  # the department is the person to ask

@@ -137,6 +137,18 @@ def test_a_question_taken_for_a_request_for_a_person_gets_the_sure_answer_then_t
     assert all(m.get("kind") != "human" for m in metas(messages))
 
 
+def test_a_question_taken_for_a_request_for_a_person_gets_the_close_entries_then_the_counter(
+    tmp_path: Path,
+) -> None:
+    env, _ = env_with(tmp_path, "choose")
+    text, messages, _ = env.run(
+        ActionHumanContact(env.rt), "How do I register my personal seal?", intent="request_human"
+    )
+    assert responses(messages)[-1] == "utter_human_contact" and env.settings.contact_phone in text
+    assert metas(messages)[0]["candidates"][0] == "cert-001" and metas(messages)[-1] == {"kind": "human"}
+    assert "担当者に問い合わせたい" not in str(messages)  # the counter follows: no button for a person
+
+
 def _asked(question: str, bot_said: str, answer: str, response: str | None = None) -> list[dict[str, Any]]:
     return [
         {"event": "user", "text": question},

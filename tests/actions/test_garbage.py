@@ -153,12 +153,15 @@ def test_no_area_and_a_sure_faq_answers_from_the_faq(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("decision", ["unknown", "choose"])
 def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: str) -> None:
-    """A torn FAQ too: the area leads to the resident's own days, more use than a list of entries."""
+    """A torn FAQ too: the area leads to the resident's own days; the FAQ's close entries come first, so the
+    resident can tap one if that is what they meant (LINE shows one message's quick replies: theirs first)."""
     searcher = sure_of(SODAI, decision)
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=searcher)
     text, messages, _ = env.run(ActionGarbageDay(env.rt), "明日のごみは？")
-    assert "地区を教えてください" in text and metas(messages) == [{"kind": "garbage"}]
+    assert "地区を教えてください" in text and metas(messages)[-1] == {"kind": "garbage"}
     assert [c["text"] for c in searcher.calls] == ["明日のごみは？"]
+    offered = [{"candidates": ["gomi-020", "other-001"], "kind": "choose"}] if decision == "choose" else []
+    assert metas(messages)[:-1] == offered
 
 
 def test_an_area_named_or_remembered_answers_from_the_calendar_whatever_the_faq(tmp_path: Path) -> None:
@@ -209,6 +212,15 @@ def test_a_clear_item_also_gets_the_faq_entry_on_that_item_first(tmp_path: Path)
     assert [m["kind"] for m in metas(messages)] == ["faq", "garbage"] and metas(messages)[0][
         "faq_id"
     ] == "gomi-031"
+
+
+def test_a_clear_item_and_a_torn_faq_offers_its_close_entries_before_the_dictionary(tmp_path: Path) -> None:
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI, "choose"))
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぺっとぼとるはどうやって捨てる？")
+    assert text.startswith("市の「よくある質問」に、関係がありそうなものがあります。")
+    assert "「ペットボトル」は「ペットボトル」です" in text
+    assert metas(messages)[0] == {"candidates": [SODAI.id, "other-001"], "kind": "choose"}
+    assert [m["kind"] for m in metas(messages)] == ["choose", "garbage"]
 
 
 def test_no_area_a_torn_faq_and_no_garbage_word_offers_the_faq_entries(tmp_path: Path) -> None:

@@ -56,3 +56,27 @@ def test_a_question_taken_for_a_reminder_request_gets_the_sure_faq_answer(tmp_pa
     # A real reminder request (it names garbage) is never taken over by the FAQ, however sure the search is.
     text, _, _ = env.run(ActionSubscribeReminder(env.rt), "ごみの日を通知して", metadata=LINE)
     assert "地区を教えてください" in text
+
+
+def test_a_question_taken_for_stop_my_reminders_unsubscribes_nothing(tmp_path: Path) -> None:
+    """「引っ越すので水道を止めたい」 came to the unsubscribe intent: the FAQ's entries, the reminders stay."""
+    entry = FaqEntry(
+        id="q-8", question="水道の使用中止の手続きは？", answer="水道課へ連絡してください。", url=""
+    )
+    for decision in ("answer", "choose"):
+        searcher = ScriptedSearcher(
+            decision, [Hit("q-8", 0.9, entry.question), Hit("q-9", 0.5, "…")], [entry]
+        )
+        env = make_env(tmp_path / decision, datetime(2026, 9, 16, 12, 0), searcher=searcher)
+        env.run(ActionSubscribeReminder(env.rt), "中央地区のごみの日を通知して", metadata=LINE)
+        _, messages, _ = env.run(
+            ActionUnsubscribeReminder(env.rt), "引っ越すので水道を止めたい", metadata=LINE
+        )
+        assert "utter_reminder_stopped" not in responses(messages)
+        assert metas(messages)[0].get("faq_id" if decision == "answer" else "candidates")
+        with env.factory() as session:
+            assert len(citydata.active_subscriptions(session, "garbage")) == 1
+        _, messages, _ = env.run(ActionUnsubscribeReminder(env.rt), "通知を停止", metadata=LINE)
+        assert responses(messages) == ["utter_reminder_stopped"]
+        with env.factory() as session:
+            assert citydata.active_subscriptions(session, "garbage") == []

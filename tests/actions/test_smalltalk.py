@@ -1,4 +1,4 @@
-"""action_greet: the greeting, unless the FAQ search is sure the message was a question (then its answer)."""
+"""action_greet / action_thanks / action_goodbye: small talk, unless the message was a question the FAQ finds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.smalltalk import ActionGreet
+from actions.smalltalk import ActionGoodbye, ActionGreet, ActionThanks
 from knowledge.kb import FaqEntry
 from knowledge.search import Hit
 from tests.support.citydata import ScriptedSearcher, make_env, metas
@@ -42,3 +42,29 @@ def test_a_question_after_a_greeting_gets_the_faq_choices_when_the_search_is_tor
     _, messages = greet(tmp_path, "choose", "こんにちは、コンビニ交付って何時まで使えますか")
     assert "utter_greet" not in [m.get("response") for m in messages]
     assert metas(messages)[-1] == {"candidates": ["q-1", "q-2"], "kind": "choose"}
+
+
+@pytest.mark.parametrize(
+    ("action", "plain", "response"),
+    [
+        (ActionThanks, "ありがとうございました", "utter_thanks"),
+        (ActionGoodbye, "さようなら", "utter_goodbye"),
+    ],
+)
+def test_thanks_and_goodbye_are_small_talk_only_when_that_is_all(
+    tmp_path: Path, action: type, plain: str, response: str
+) -> None:
+    for decision in ("unknown", "choose", "answer"):
+        env = make_env(
+            tmp_path, datetime(2026, 11, 23, 10, 0), searcher=ScriptedSearcher(decision, HITS, [ENTRY])
+        )
+        _, messages, _ = env.run(action(env.rt), plain, intent=action.kind)
+        assert [m.get("response") for m in messages] == [response] and metas(messages) == []
+        # 「畑にクマの足跡があって怖くてね」 taken for a goodbye: what the FAQ action would do for it
+        visible, messages, _ = env.run(action(env.rt), "粗大ごみってどうやって出すの", intent=action.kind)
+        shown = {"unknown": [], "choose": [{"candidates": ["q-1", "q-2"], "kind": "choose"}]}
+        if decision == "answer":
+            assert visible == ENTRY.answer and metas(messages)[0]["faq_id"] == "q-1"
+        else:
+            assert metas(messages) == shown[decision]
+            assert (response in [m.get("response") for m in messages]) == (decision == "unknown")

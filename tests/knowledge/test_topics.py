@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.topics import TOPIC_WORDS, is_plain_greeting, mentions_topic
+from knowledge.topics import TOPIC_WORDS, is_plain, is_plain_greeting, mentions_topic
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,35 @@ def test_a_plain_greeting_is_one(text: str) -> None:
 )
 def test_a_question_is_not_a_greeting(text: str) -> None:
     assert not is_plain_greeting(text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("thanks", "ありがとうございました！"),
+        ("thanks", "どうもありがとう"),
+        ("thanks", "助かりました"),
+        ("thanks", "Thank you!"),
+        ("thanks", "감사합니다"),
+        ("goodbye", "さようなら"),
+        ("goodbye", "またね〜"),
+        ("goodbye", "おやすみなさい"),
+        ("goodbye", "Bye!"),
+    ],
+)
+def test_plain_thanks_and_goodbyes_are_small_talk(kind: str, text: str) -> None:
+    assert is_plain(text, kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("goodbye", "畑にクマの足跡があって怖くてね"),
+        ("goodbye", "登録していた実印を紛失してしまいました"),
+        ("thanks", "How much is the fare for the community bus?"),
+        ("thanks", "ありがとう、それと粗大ごみの出し方も教えて"),
+        ("goodbye", "ありがとう"),  # thanks, not a goodbye
+    ],
+)
+def test_a_question_is_not_small_talk(kind: str, text: str) -> None:
+    assert not is_plain(text, kind)
