@@ -277,6 +277,9 @@ class ActionAskReportCategory(RuntimeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        # a form started by a message NLU could not place (report_other) asks the category first: the FAQ's sure
+        # answer comes before it too (「がいとうが きれてる」: whom the city asks to call)
+        answer_before_report(self.rt, dispatcher, tracker, FORM)
         buttons = [{"title": c.label, "payload": c.label} for c in self.rt.categories().categories]
         ask(self.rt, dispatcher, tracker, domain, ("utter_ask_report_category", {}), buttons)
         return []

@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from actions.garbage import ActionGarbageDay, ActionGarbageItem
 from bot.storage import conversations
+from bot.storage.models import Unanswered
 from knowledge.kb import FaqEntry
 from tests.support.citydata import CityEnv, buttons, make_env, metas, responses, sure_of
 
@@ -162,6 +164,8 @@ def test_no_area_and_an_unsure_faq_asks_for_the_area(tmp_path: Path, decision: s
     assert [c["text"] for c in searcher.calls] == ["明日のごみは？"]
     offered = [{"candidates": ["gomi-020", "other-001"], "kind": "choose"}] if decision == "choose" else []
     assert metas(messages)[:-1] == offered
+    with env.factory() as session:  # the area question answered it: nothing for staff's unanswered list
+        assert session.scalars(select(Unanswered)).all() == []
 
 
 def test_an_area_named_or_remembered_answers_from_the_calendar_whatever_the_faq(tmp_path: Path) -> None:

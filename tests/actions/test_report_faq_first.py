@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from actions.report_form import ActionAskReportPhotos
+from actions.report_form import ActionAskReportCategory, ActionAskReportPhotos
 from actions.reports import ActionCancelForm
 from knowledge.kb import FaqEntry
 from tests.support.citydata import make_env, metas, responses, sure_of
@@ -38,6 +38,17 @@ def test_a_message_the_faq_is_sure_of_gets_its_answer_before_the_first_question(
     assert visible.startswith(MIRROR.answer)
     assert responses(messages) == ["utter_report_after_faq", "utter_ask_report_photos"]
     assert metas(messages) == [{"faq_id": "doro-012", "kind": "faq"}]
+
+
+def test_a_form_that_asks_the_category_first_gets_the_sure_answer_before_it_too(tmp_path: Path) -> None:
+    env = make_env(tmp_path, NOW, searcher=sure_of(MIRROR))
+    text = "カーブミラーがおかしい"
+    visible, messages, _ = env.run(ActionAskReportCategory(env.rt), text, history=started(text))
+    assert visible.startswith(MIRROR.answer)
+    assert responses(messages) == ["utter_report_after_faq", "utter_ask_report_category"]
+    env = make_env(tmp_path / "unsure", NOW, searcher=sure_of(MIRROR, "choose"))
+    _, messages, _ = env.run(ActionAskReportCategory(env.rt), text, history=started(text))
+    assert responses(messages) == ["utter_ask_report_category"] and metas(messages) == []
 
 
 @pytest.mark.parametrize("decision", ["choose", "unknown"])
