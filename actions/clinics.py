@@ -57,9 +57,13 @@ class ActionHolidayClinic(RuntimeAction):
         # dentists or night care here too); when the FAQ is only torn, the roster's next duty day is the more
         # useful answer, with the FAQ's close entries beside it, and only with no duty day ahead, or when the
         # message names nothing medical (NLU's guess), are the FAQ's close entries offered instead. A day in a
-        # message that names nothing medical (「平日役場行けないんだけど、土日やってる？」) is the FAQ's too.
+        # message that names nothing medical (「平日役場行けないんだけど、土日やってる？」) is the FAQ's too. A day
+        # and a medical word: that day's roster, after the FAQ's sure answer or close entries (「日曜に子どもが
+        # 熱出した」: the city's page on children's night care beside who is on duty).
         medical = mentions_topic("clinic", text)
-        if (period is None or not medical) and answer_sure_or_offer(
+        if period is not None and medical:
+            answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False, also=True)
+        elif answer_sure_or_offer(
             self.rt,
             dispatcher,
             tracker,

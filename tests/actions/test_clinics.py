@@ -86,9 +86,12 @@ def test_a_day_in_a_message_that_names_nothing_medical_is_the_faqs(tmp_path: Pat
         )
         assert "休日当番医です" not in text
         assert metas(messages)[-1]["kind"] == ("faq" if decision == "answer" else "choose")
-    env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, "choose"))
-    text, _, _ = env.run(ActionHolidayClinic(env.rt), "日曜に熱が出たら開いてる病院は？")
-    assert "9月20日（日）の休日当番医です" in text  # a day and a medical word: the roster, as before
+    # a day and a medical word: that day's roster, after the FAQ's close entries or sure answer
+    for decision, first in (("choose", "choose"), ("answer", "faq"), ("unknown", "clinic")):
+        env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=sure_of(NIGHT, decision))
+        text, messages, _ = env.run(ActionHolidayClinic(env.rt), "日曜に熱が出たら開いてる病院は？")
+        assert "9月20日（日）の休日当番医です" in text
+        assert metas(messages)[0]["kind"] == first and metas(messages)[-1]["kind"] == "clinic"
 
 
 def test_no_day_no_duty_ahead_and_a_torn_faq_offers_its_entries(tmp_path: Path) -> None:
@@ -99,12 +102,13 @@ def test_no_day_no_duty_ahead_and_a_torn_faq_offers_its_entries(tmp_path: Path) 
     assert metas(messages) == [{"candidates": ["iryo-005", "other-001"], "kind": "choose"}]
 
 
-def test_a_day_answers_from_the_roster_whatever_the_faq(tmp_path: Path) -> None:
+def test_a_day_answers_from_the_roster_after_the_faqs_sure_answer(tmp_path: Path) -> None:
     searcher = sure_of(NIGHT)
     env = make_env(tmp_path, datetime(2026, 9, 16, 20, 0), searcher=searcher)
     text, messages, _ = env.run(ActionHolidayClinic(env.rt), "今度の日曜の当番医は？")
-    assert "9月20日（日）の休日当番医です" in text and metas(messages)[0]["kind"] == "clinic"
-    assert searcher.calls == []
+    assert text.startswith(NIGHT.answer) and "9月20日（日）の休日当番医です" in text
+    assert [m["kind"] for m in metas(messages)] == ["faq", "clinic"]
+    assert [c["text"] for c in searcher.calls] == ["今度の日曜の当番医は？"]
 
 
 def test_no_day_a_torn_faq_and_nothing_medical_offers_the_faq_entries(tmp_path: Path) -> None:
