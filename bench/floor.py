@@ -53,7 +53,8 @@ def bare_rasa(
     to Rasa's environment (the stack's own Rasa settings, for the second floor)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     model = model or training.model_path(REPO_ROOT / "models")
-    actions_port, rasa_port = free_port_block(), free_port_block()
+    taken: set[int] = set()
+    actions_port, rasa_port = free_port_block(taken=taken), free_port_block(taken=taken)
     endpoints = work_dir / "endpoints.yml"  # no tracker_store / lock_store: Rasa's in-memory ones
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n")
     credentials = work_dir / "credentials.yml"

@@ -89,16 +89,24 @@ class StackProcess:
         return self.proc.returncode
 
 
-def free_port_block(count: int = 1, low: int = 20000, high: int = 32000) -> int:
+def free_port_block(
+    count: int = 1, low: int = 20000, high: int = 32000, taken: set[int] | None = None
+) -> int:
     """First of `count` consecutive free loopback ports, below the kernel's ephemeral range (32768+), so a
-    client socket elsewhere on the machine cannot take the second Rasa port between this check and its bind."""
+    client socket elsewhere on the machine cannot take the second Rasa port between this check and its bind.
+    Ports in ``taken`` (another block chosen for the same stack, not bound yet) are never chosen; the block's
+    ports are added to it."""
     for _ in range(200):
         base = random.randrange(low, high - count)
+        if taken is not None and taken.intersection(range(base, base + count)):
+            continue
         try:
             with contextlib.ExitStack() as held:
                 for port in range(base, base + count):
                     sock = held.enter_context(socket.socket())
                     sock.bind(("127.0.0.1", port))
+            if taken is not None:
+                taken.update(range(base, base + count))
             return base
         except OSError:
             continue
@@ -107,16 +115,18 @@ def free_port_block(count: int = 1, low: int = 20000, high: int = 32000) -> int:
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MADOGUCHI_", "LINE_"))}
+    # the blocks are free now but bound only when the stack starts: each must avoid the others (two independent
+    # picks once gave Rasa and the action server the same port, and the launcher refused to start)
+    taken: set[int] = set()
     env.update(
         {
             "MADOGUCHI_ENV": "test",
             "MADOGUCHI_DATA_DIR": str(data_dir),
-            "MADOGUCHI_PORT": str(free_port_block()),
-            "MADOGUCHI_RASA_PORT": str(
-                free_port_block(2)
-            ),  # Rasa instance i listens on base + i (--workers 2)
-            "MADOGUCHI_ACTIONS_PORT": str(free_port_block(2)),  # action server i on base + i
-            "MADOGUCHI_LINE_WORKER_PORT": str(free_port_block()),
+            "MADOGUCHI_PORT": str(free_port_block(taken=taken)),
+            # Rasa instance i listens on base + i, action server i on base + i (--workers 2)
+            "MADOGUCHI_RASA_PORT": str(free_port_block(2, taken=taken)),
+            "MADOGUCHI_ACTIONS_PORT": str(free_port_block(2, taken=taken)),
+            "MADOGUCHI_LINE_WORKER_PORT": str(free_port_block(taken=taken)),
             "MADOGUCHI_SECRET_KEY": "stack-test-secret",
             "RASA_TELEMETRY_ENABLED": "false",
             **extra,

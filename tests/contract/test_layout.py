@@ -37,8 +37,6 @@ EXEMPT: dict[str, str] = {
     "bot/nlu/channel.py": "tests/e2e, tests/scaleout (the gateway's half: tests/bot/test_rasa.py)",
     "bot/nlu/lock_store.py": "tests/scaleout (two Rasa instances on Redis); configured: tests/bot/run",
     "bot/nlu/tracker_store.py": "tests/e2e, tests/faults; configured: tests/bot/run/test_launcher.py",
-    # test harness: starts the whole stack for the suites that need it
-    "bot/run/devstack.py": "tests/e2e, tests/faults, tests/scaleout",
     # trains Rasa; `make test` (scripts/test.sh) trains before pytest and the stack suites load the model
     "bot/run/training.py": "scripts/test.sh, tests/e2e",
     # a cross-cutting concern with its own suite
