@@ -153,8 +153,20 @@ def answer_sure_or_offer(
     if offer:
         return offer_choices(rt, dispatcher, tracker, question, outcome)
     if also:
-        offer_choices(rt, dispatcher, tracker, question, outcome, key="also", human=False)
+        offer_also(rt, dispatcher, tracker, question, outcome)
     return False
+
+
+def offer_also(
+    rt: Runtime,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    question: Question,
+    outcome: SearchOutcome,
+) -> None:
+    """A torn search's close entries, introduced as "the FAQ also has these" before a topic action's own reply
+    (no person button, not logged as unanswered)."""
+    offer_choices(rt, dispatcher, tracker, question, outcome, key="also", human=False)
 
 
 def search(rt: Runtime, question: Question) -> SearchOutcome | None:
@@ -170,9 +182,10 @@ def search(rt: Runtime, question: Question) -> SearchOutcome | None:
 def answer_if_sure_about(
     rt: Runtime, dispatcher: CollectingDispatcher, tracker: Tracker, words: list[str]
 ) -> bool:
-    """The FAQ's answer when the search is sure of an entry whose question or keywords name one of ``words``
-    (the item a topic action found): the city wrote about that very thing, which says more than a computed line
-    (「スプレー缶の捨て方」 beside the dictionary's 「有害ごみ」). When the search is torn, its close entries are
+    """The FAQ's answer when the search is sure of an entry whose question, keywords or answer name one of
+    ``words`` (the item a topic action found): the city wrote about that very thing, which says more than a
+    computed line (「スプレー缶の捨て方」 beside the dictionary's 「有害ごみ」; 「カセットボンベ」, which the entry on
+    spray cans names in its answer). When the search is torn, its close entries are
     offered as "the FAQ also has these" (the dictionary's answer follows); nothing is said otherwise."""
     question = Question.of(tracker)
     folded = [_fold(w) for w in words if w.strip()]
@@ -180,14 +193,14 @@ def answer_if_sure_about(
     if outcome is None:
         return False
     if outcome.decision == "choose":
-        offer_choices(rt, dispatcher, tracker, question, outcome, key="also", human=False)
+        offer_also(rt, dispatcher, tracker, question, outcome)
         return False
     if outcome.decision != "answer" or not outcome.hits or not folded:
         return False
     entry = rt.searcher.entry(outcome.hits[0].faq_id)
     if entry is None:
         return False
-    written = _fold(" ".join([entry.question, *entry.keywords, *entry.alt_questions]))
+    written = _fold(" ".join([entry.question, *entry.keywords, *entry.alt_questions, entry.answer]))
     return any(w in written for w in folded) and answer(rt, dispatcher, outcome.hits[0], question)
 
 

@@ -21,8 +21,8 @@ from knowledge.topics import is_plain
 
 
 class SmallTalk(RuntimeAction):
-    kind = "greet"  # a key of knowledge.topics' small-talk words
-    reply = "utter_greet"
+    kind: str  # a key of knowledge.topics' small-talk words (set by each subclass)
+    reply: str  # the response for the small talk alone
 
     def name(self) -> str:
         return f"action_{self.kind}"

@@ -218,6 +218,18 @@ def test_a_clear_item_also_gets_the_faq_entry_on_that_item_first(tmp_path: Path)
     ] == "gomi-031"
 
 
+def test_a_clear_item_named_only_in_a_sure_entrys_answer_gets_that_entry_first(tmp_path: Path) -> None:
+    spray = FaqEntry(
+        id="gomi-012",
+        question="スプレー缶や電池はどうやって捨てますか？",
+        answer="スプレー缶やカセットボンベは、中身を使い切ってから有害ごみの日に出してください。",
+    )
+    env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(spray))
+    text, messages, _ = env.run(ActionGarbageItem(env.rt), "カセットボンベはどうやって捨てるの？")
+    assert text.startswith(spray.answer)
+    assert [m["kind"] for m in metas(messages)] == ["faq", "garbage"]
+
+
 def test_a_clear_item_and_a_torn_faq_offers_its_close_entries_before_the_dictionary(tmp_path: Path) -> None:
     env = make_env(tmp_path, SAT_BEFORE_HOLIDAYS, searcher=sure_of(SODAI, "choose"))
     text, messages, _ = env.run(ActionGarbageItem(env.rt), "ぺっとぼとるはどうやって捨てる？")
