@@ -8,25 +8,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from knowledge.adapter import AdapterCity, QueryAdapter, adapted_scores, fit_adapter
+from knowledge.bank import BankCity, QuestionBank, entry_vectors, fit_bank
 from knowledge.e5_tuning import TuningCity, tuning_city
 from knowledge.evaluation import EvalQuery, read_queries
 from knowledge.faq_index import RowKind
 from knowledge.kb import FaqEntry
 from knowledge.kb_io import read_kb_file
-from knowledge.ranker import ADAPTER_FEATURES, CANDIDATES, PAIR_FEATURES, pair_features
+from knowledge.ranker import ADAPTER_FEATURES, BANK_FEATURES, CANDIDATES, PAIR_FEATURES, pair_features
 from knowledge.search import FaqSearcher
 from knowledge.signals import Signals
 
 __all__ = [
     "Adapters",
+    "Banks",
+    "bank_city",
+    "with_bank",
     "City",
     "CityRows",
     "QueryRecord",
-    "adapted_for",
     "adapter_city",
     "collect",
     "load_city",
@@ -185,24 +189,98 @@ def with_adapter(records: Sequence[QueryRecord], adapter: QueryAdapter | None) -
     return out
 
 
-class Adapters:
-    """Adapters fitted on every city but some, each fitted once (a leave-one-city-out round asks for each pair)."""
+Material = TypeVar("Material")
+Fitted = TypeVar("Fitted")
 
-    def __init__(self, by_city: dict[str, list[QueryRecord]]) -> None:
-        self.cities = {name: adapter_city(records) for name, records in by_city.items()}
-        self._fitted: dict[frozenset[str], QueryAdapter | None] = {}
 
-    def without(self, *names: str) -> QueryAdapter | None:
+class WithoutCities(Generic[Material, Fitted]):
+    """Something fitted on every city but some, each fitted once (a leave-one-city-out round asks for each pair)."""
+
+    def __init__(
+        self,
+        by_city: dict[str, list[QueryRecord]],
+        material: Callable[[Sequence[QueryRecord]], Material | None],
+        fit: Callable[[list[Material], list[str]], Fitted],
+        apply: Callable[[Sequence[QueryRecord], Fitted | None], list[QueryRecord]],
+    ) -> None:
+        self.cities = {name: material(records) for name, records in by_city.items()}
+        self._fit = fit
+        self._apply = apply
+        self._fitted: dict[frozenset[str], Fitted | None] = {}
+
+    def applied(self, by_city: dict[str, list[QueryRecord]], *held: str) -> dict[str, list[QueryRecord]]:
+        """Each city's records with what was fitted on neither it nor ``held``."""
+        return {name: self._apply(records, self.without(name, *held)) for name, records in by_city.items()}
+
+    def without(self, *names: str) -> Fitted | None:
         key = frozenset(names)
         if key not in self._fitted:
             kept = sorted(n for n, c in self.cities.items() if n not in key and c is not None)
             cities = [c for n in kept if (c := self.cities[n]) is not None]
-            self._fitted[key] = fit_adapter(cities, kept) if cities else None
+            self._fitted[key] = self._fit(cities, kept) if cities else None
         return self._fitted[key]
 
 
-def adapted_for(
-    by_city: dict[str, list[QueryRecord]], adapters: Adapters, *held: str
-) -> dict[str, list[QueryRecord]]:
-    """Each city's records scored by an adapter fitted on neither it nor ``held``."""
-    return {name: with_adapter(records, adapters.without(name, *held)) for name, records in by_city.items()}
+class Adapters(WithoutCities[AdapterCity, QueryAdapter]):
+    """Query adapters fitted on every city but some."""
+
+    def __init__(self, by_city: dict[str, list[QueryRecord]]) -> None:
+        super().__init__(by_city, adapter_city, fit_adapter, with_adapter)
+
+
+# -- the question bank, built without the city it scores -------------------------------------------------------
+
+
+def bank_city(records: Sequence[QueryRecord]) -> BankCity | None:
+    """A city's labelled questions and their right entries' vectors, and its out-of-scope questions' vectors, for
+    the question bank (None without embeddings)."""
+    usable = [r for r in records if r.vector is not None and r.city_rows is not None]
+    if not usable or usable[0].city_rows is None:
+        return None
+    rows = usable[0].city_rows
+    position = {entry_id: n for n, entry_id in enumerate(rows.ids)}
+    labelled = [r for r in usable if r.query.in_scope and r.query.expected_id in position]
+    entries = _entry_vectors(rows)
+    dim = entries.shape[1]
+    outside = [r.vector for r in usable if not r.query.in_scope]
+    return BankCity(
+        np.array([r.vector for r in labelled], dtype=np.float32).reshape(len(labelled), dim),
+        entries[[position[r.query.expected_id] for r in labelled]].reshape(len(labelled), dim),
+        np.array(outside, dtype=np.float32).reshape(len(outside), dim),
+    )
+
+
+def _entry_vectors(rows: CityRows) -> np.ndarray:
+    return entry_vectors(rows.rows, rows.row_entry, rows.row_kind, np.arange(len(rows.ids)))
+
+
+def with_bank(records: Sequence[QueryRecord], bank: QuestionBank | None) -> list[QueryRecord]:
+    """The records with the question bank's vote for each candidate in their pair features and signals."""
+    out = []
+    columns = [PAIR_FEATURES.index(f) for f in BANK_FEATURES]
+    entries: dict[int, np.ndarray] = {}  # a city's entry vectors, by its CityRows
+    for r in records:
+        if bank is None or r.vector is None or r.city_rows is None or r.candidates is None:
+            out.append(r)
+            continue
+        if id(r.city_rows) not in entries:
+            entries[id(r.city_rows)] = _entry_vectors(r.city_rows)
+        scores = bank.scores(r.vector, entries[id(r.city_rows)], r.candidates)
+        pairs = r.pairs.copy()
+        pairs[:, columns] = np.stack([scores.vote, scores.vote - scores.vote.max(), scores.top], axis=1)
+        signals = replace(
+            r.signals,
+            bank_vote=scores.vote.astype(np.float32),
+            bank_top=scores.top.astype(np.float32),
+            bank_nearest=scores.nearest,
+            bank_outside=scores.outside,
+        )
+        out.append(replace(r, pairs=pairs, signals=signals))
+    return out
+
+
+class Banks(WithoutCities[BankCity, QuestionBank]):
+    """Question banks of every city but some."""
+
+    def __init__(self, by_city: dict[str, list[QueryRecord]]) -> None:
+        super().__init__(by_city, bank_city, fit_bank, with_bank)

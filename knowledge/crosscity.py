@@ -21,14 +21,15 @@ import numpy as np
 
 from knowledge.cityrecords import (
     Adapters,
+    Banks,
     City,
     CityRows,
     QueryRecord,
-    adapted_for,
     adapter_city,
     collect,
     load_city,
     with_adapter,
+    with_bank,
 )
 from knowledge.evaluation import EvalQuery
 from knowledge.ranker import (
@@ -52,11 +53,11 @@ __all__ = [
     "collect",
     "fit",
     "fit_shipped",
+    "for_model",
     "leave_one_out",
     "load_city",
     "score",
     "score_outcomes",
-    "adapted_for",
     "adapter_city",
     "with_adapter",
 ]
@@ -218,34 +219,58 @@ def _decide(r: QueryRecord, model: RankerModel | None) -> tuple[str, list[str], 
 
 
 def leave_one_out(
-    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = "", adapter: bool = True
+    by_city: dict[str, list[QueryRecord]],
+    embedder: str,
+    second_embedder: str = "",
+    adapter: bool = True,
+    bank: bool = False,
 ) -> list[tuple[CityScore, CityScore, RankerModel]]:
-    """For each city: the hand-tuned score, and the learned score with a model fitted on the other cities."""
+    """For each city: the hand-tuned score, and the learned score with a model fitted on the other cities (its
+    query adapter and question bank too: the other cities' records get theirs without themselves as well)."""
     results = []
     adapters = Adapters(by_city) if adapter else None
+    banks = Banks(by_city) if bank else None
     for held in sorted(by_city):
         others = {n: recs for n, recs in by_city.items() if n != held}
         mine = by_city[held]
         if adapters is not None:
-            others = adapted_for(others, adapters, held)
+            others = adapters.applied(others, held)
             mine = with_adapter(mine, adapters.without(held))
+        if banks is not None:
+            others = banks.applied(others, held)
+            mine = with_bank(mine, banks.without(held))
         model = fit(others, embedder, second_embedder=second_embedder)
-        if adapters is not None:
-            model.adapter = adapters.without(held)
+        model.adapter = adapters.without(held) if adapters is not None else None
+        model.bank = banks.without(held) if banks is not None else None
         results.append((score(held, by_city[held], None), score(held, mine, model), model))
     return results
 
 
+def for_model(records: Sequence[QueryRecord], model: RankerModel) -> list[QueryRecord]:
+    """The records with the scores of the model's own query adapter and question bank (as it would search)."""
+    return with_bank(with_adapter(records, model.adapter), model.bank)
+
+
 def fit_shipped(
-    by_city: dict[str, list[QueryRecord]], embedder: str, second_embedder: str = "", adapter: bool = True
+    by_city: dict[str, list[QueryRecord]],
+    embedder: str,
+    second_embedder: str = "",
+    adapter: bool = True,
+    bank: bool = False,
 ) -> RankerModel:
-    """The model that ships: the query adapter fitted on every city, and the reranker and calibrator fitted on
-    features each city's records get from an adapter that never saw that city (as a new city's will)."""
-    if not adapter:
-        return fit(by_city, embedder, second_embedder=second_embedder)
-    adapters = Adapters(by_city)
-    model = fit(adapted_for(by_city, adapters), embedder, second_embedder=second_embedder)
-    model.adapter = adapters.without()
+    """The model that ships: the query adapter and question bank of every city, and the reranker and calibrator
+    fitted on features each city's records get from an adapter and a bank that never saw that city (as a new
+    city's will)."""
+    adapters = Adapters(by_city) if adapter else None
+    banks = Banks(by_city) if bank else None
+    records = by_city
+    if adapters is not None:
+        records = adapters.applied(records)
+    if banks is not None:
+        records = banks.applied(records)
+    model = fit(records, embedder, second_embedder=second_embedder)
+    model.adapter = adapters.without() if adapters is not None else None
+    model.bank = banks.without() if banks is not None else None
     return model
 
 
@@ -269,6 +294,7 @@ ABLATION = (
     ("+ pairwise calibrator", (), False, True),
 )
 ADAPTER_STEP = "+ query adapter (shipped)"
+BANK_STEP = "+ question bank (optional: --bank)"
 
 
 def without(
@@ -303,6 +329,7 @@ def ablation(by_city: dict[str, list[QueryRecord]], embedder: str) -> list[tuple
         rows.append((label, scores))
     if any(r.vector is not None for records in by_city.values() for r in records):
         rows.append((ADAPTER_STEP, [learned for _, learned, _ in leave_one_out(by_city, embedder)]))
+        rows.append((BANK_STEP, [learned for _, learned, _ in leave_one_out(by_city, embedder, bank=True)]))
     return rows
 
 

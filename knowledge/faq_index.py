@@ -20,6 +20,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from knowledge.bank import entry_vectors
 from knowledge.embedders import Embedder
 from knowledge.embedding_cache import EmbeddingCache, atomic_write_bytes
 from knowledge.kb import FaqEntry, japan_today
@@ -72,6 +73,16 @@ class SecondDense:
             np.array([r[0] for r in kept], dtype=np.int64),
             np.array([r[1] for r in kept], dtype=np.int8),
         )
+
+    def scores(self, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best cosine per entry with the query vector (dim,): over any row, and over question/keyword rows."""
+        sims = self.vectors @ query
+        best = np.full(n, sims.min() if len(sims) else 0.0, dtype=np.float32)
+        asked_best = best.copy()
+        np.maximum.at(best, self.row_entry, sims)
+        asked = (self.row_kind == RowKind.QUESTION) | (self.row_kind == RowKind.KEYWORDS)
+        np.maximum.at(asked_best, self.row_entry[asked], sims[asked])
+        return best, asked_best
 
 
 class StaleIndexError(RuntimeError):
@@ -141,6 +152,14 @@ class FaqIndex:
         self.asked: dict[str, list[int]] = {}  # normalised question or alternative -> entries that carry it
         self._active_day: date | None = None
         self._active_mask = np.ones(len(entries), dtype=bool)
+        self._question_vectors: np.ndarray | None = None
+
+    def question_vectors(self) -> np.ndarray:
+        """Every entry's own question row (:func:`knowledge.bank.entry_vectors`), computed once per index."""
+        if self._question_vectors is None:
+            every = np.arange(len(self.entries))
+            self._question_vectors = entry_vectors(*self.entry_rows(every), every)
+        return self._question_vectors
 
     def active_mask(self, today: date | None = None) -> np.ndarray:
         """Which entries are shown on ``today`` (cached per day)."""

@@ -15,17 +15,20 @@ L2-regularised logistic regression in numpy: no learning library is needed at ru
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from knowledge.adapter import QueryAdapter
+from knowledge.adapter import QueryAdapter, adapted_scores
+from knowledge.bank import QuestionBank
 from knowledge.embedders import Embedder
 from knowledge.signals import Signals
 
 __all__ = [
     "ADAPTER_FEATURES",
+    "BANK_FEATURES",
     "CANDIDATES",
     "PAIR_FEATURES",
     "QUERY_FEATURES",
@@ -35,6 +38,7 @@ __all__ = [
     "fit_logistic",
     "pair_features",
     "query_features",
+    "second_stage_signals",
 ]
 
 CANDIDATES = 20
@@ -78,7 +82,11 @@ SECOND_EMBEDDER_FEATURES = (
 )
 # the query adapter's score (knowledge.adapter): 0 in a model fitted without one
 ADAPTER_FEATURES = ("adapted_question", "adapted_question_gap")
-PAIR_FEATURES = FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + ADAPTER_FEATURES
+# the question bank's vote (knowledge.bank): 0 in a model fitted without one
+BANK_FEATURES = ("bank_vote", "bank_vote_gap", "bank_top")
+PAIR_FEATURES = (
+    FIRST_STAGE_FEATURES + ANSWER_SIDE_FEATURES + SECOND_EMBEDDER_FEATURES + ADAPTER_FEATURES + BANK_FEATURES
+)
 QUERY_FEATURES = (
     "top_share",
     "top_gap",
@@ -93,6 +101,10 @@ QUERY_FEATURES = (
     "kana_query",
     "latin_query",
     "foreign_query",
+    "bank_nearest",
+    "bank_vote_top",
+    "bank_outside",
+    "bank_outside_gap",
 )
 
 
@@ -110,6 +122,8 @@ def pair_features(signals: Signals, fused: np.ndarray, candidates: np.ndarray) -
         "second": signals.second[candidates],
         "second_question": signals.second_question[candidates],
         "adapted_question": signals.adapted_question[candidates],
+        "bank_vote": signals.bank_vote[candidates],
+        "bank_top": signals.bank_top[candidates],
     }
     out = np.zeros((len(candidates), len(PAIR_FEATURES)), dtype=np.float64)
     for j, name in enumerate(PAIR_FEATURES):
@@ -161,8 +175,44 @@ def query_features(
         "kana_query": float(signals.kana_query),
         "latin_query": float(signals.latin_query),
         "foreign_query": float(signals.foreign_query),
+        "bank_nearest": signals.bank_nearest,
+        "bank_vote_top": signals.bank_vote[entry],
+        "bank_outside": signals.bank_outside,
+        "bank_outside_gap": signals.bank_outside - signals.bank_nearest,
     }
     return np.array([float(values[name]) for name in QUERY_FEATURES], dtype=np.float64)
+
+
+def second_stage_signals(
+    model: RankerModel,
+    signals: Signals,
+    vector: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    candidates: np.ndarray,
+    entries: np.ndarray | None = None,
+) -> Signals:
+    """``signals`` with the query adapter's and the question bank's scores of each candidate (the other entries
+    stay 0): what only the second stage uses. ``vector``: the query's e5 vector; ``rows``: the candidates'
+    embedded rows, their entries and kinds (:meth:`knowledge.faq_index.FaqIndex.entry_rows`); ``entries``: every
+    entry's vector for the bank (:meth:`knowledge.faq_index.FaqIndex.question_vectors`)."""
+    n = len(signals.dense)
+    changes: dict[str, Any] = {}
+    if model.adapter is not None:
+        adapted = adapted_scores(model.adapter.apply(vector[None, :])[0], *rows, n)[candidates]
+        changes["adapted_question"] = _on(candidates, adapted, n)
+    if model.bank is not None and entries is not None:
+        voted = model.bank.scores(vector, entries, candidates)
+        changes["bank_vote"] = _on(candidates, voted.vote, n)
+        changes["bank_top"] = _on(candidates, voted.top, n)
+        changes["bank_nearest"], changes["bank_outside"] = voted.nearest, voted.outside
+    return replace(signals, **changes)
+
+
+def _on(candidates: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-entry scores: ``values`` for the candidates, 0 for the other ``n`` entries."""
+    out = np.zeros(n, dtype=np.float32)
+    out[candidates] = values
+    return out
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -276,10 +326,13 @@ class RankerModel:
     fitted_on: list[str] = field(default_factory=list)
     second_embedder: str = ""  # the second dense signal's model ('' = fitted without one)
     adapter: QueryAdapter | None = None  # stored beside the JSON file (adapter_path)
+    bank: QuestionBank | None = None  # stored beside the JSON file (bank_path)
 
     def fits(self, embedder: Embedder, second: Embedder | None) -> bool:
         """True when this model was fitted with these embedders (its features mean the same)."""
-        same_features = self.reranker.features == list(PAIR_FEATURES)
+        same_features = self.reranker.features == list(PAIR_FEATURES) and self.calibrator.features == list(
+            QUERY_FEATURES
+        )
         return (
             same_features
             and self.embedder == embedder.name
@@ -287,18 +340,23 @@ class RankerModel:
         )
 
     def save(self, path: str | Path) -> None:
-        """The JSON file, and the query adapter (if any) beside it (:func:`adapter_path`)."""
-        data = {k: v for k, v in vars(self).items() if k != "adapter"}
+        """The JSON file, and the query adapter and question bank (if any) beside it (:func:`adapter_path`,
+        :func:`bank_path`)."""
+        data = {k: v for k, v in vars(self).items() if k not in ("adapter", "bank")}
         data["reranker"], data["calibrator"] = asdict(self.reranker), asdict(self.calibrator)
         data["adapter_file"] = adapter_path(path).name if self.adapter is not None else ""
+        data["bank_file"] = bank_path(path).name if self.bank is not None else ""
         if self.adapter is not None:
             self.adapter.save(adapter_path(path))
+        if self.bank is not None:
+            self.bank.save(bank_path(path))
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> RankerModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         adapter_file = str(data.get("adapter_file", ""))
+        bank_file = str(data.get("bank_file", ""))
         return cls(
             embedder=data["embedder"],
             reranker=LogisticModel(**data["reranker"]),
@@ -308,6 +366,7 @@ class RankerModel:
             fitted_on=list(data.get("fitted_on", [])),
             second_embedder=str(data.get("second_embedder", "")),
             adapter=QueryAdapter.load(Path(path).parent / adapter_file) if adapter_file else None,
+            bank=QuestionBank.load(Path(path).parent / bank_file) if bank_file else None,
         )
 
 
@@ -315,3 +374,9 @@ def adapter_path(path: str | Path) -> Path:
     """Where the query adapter of the ranker file ``path`` is kept: ``ranker.json`` → ``ranker.adapter.npz``."""
     path = Path(path)
     return path.with_name(path.stem + ".adapter.npz")
+
+
+def bank_path(path: str | Path) -> Path:
+    """Where the question bank of the ranker file ``path`` is kept: ``ranker.json`` → ``ranker.bank.npz``."""
+    path = Path(path)
+    return path.with_name(path.stem + ".bank.npz")

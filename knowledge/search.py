@@ -25,13 +25,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.adapter import adapted_scores
 from knowledge.embedders import Embedder, dense_range_for
 from knowledge.faq_index import FaqIndex, RowKind
 from knowledge.kb import FaqEntry
 from knowledge.lexical import top_k
 from knowledge.normalize import Normalizer, has_kanji, is_foreign, is_kana_only, is_latin
-from knowledge.ranker import CANDIDATES, RankerModel, pair_features, query_features
+from knowledge.ranker import CANDIDATES, RankerModel, pair_features, query_features, second_stage_signals
 from knowledge.reading import Reader
 from knowledge.screening import screen
 from knowledge.signals import Signals
@@ -206,35 +205,27 @@ class FaqSearcher:
             second=second,
             second_question=second_question,
             adapted_question=np.zeros(n, dtype=np.float32),
+            bank_vote=np.zeros(n, dtype=np.float32),
+            bank_top=np.zeros(n, dtype=np.float32),
         )
         return signals, vector
 
-    def _adapted(self, signals: Signals, vector: np.ndarray | None, candidates: np.ndarray) -> Signals:
-        """``signals`` with the query adapter's score of each candidate (the other entries stay 0)."""
-        adapter = self.ranker.adapter if self.ranker is not None else None
-        if adapter is None or vector is None:
+    def _second_stage(self, signals: Signals, vector: np.ndarray | None, candidates: np.ndarray) -> Signals:
+        """``signals`` with the query adapter's and the question bank's scores of the candidates."""
+        if self.ranker is None or vector is None:
             return signals
-        scores = adapted_scores(
-            adapter.apply(vector)[0], *self.index.entry_rows(candidates), len(signals.dense)
+        index = self.index
+        entries = index.question_vectors() if self.ranker.bank is not None else None
+        return second_stage_signals(
+            self.ranker, signals, vector[0], index.entry_rows(candidates), candidates, entries
         )
-        adapted = np.zeros_like(signals.dense)
-        adapted[candidates] = scores[candidates]
-        return replace(signals, adapted_question=adapted)
 
     def _second_scores(self, clean: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per entry from the second embedder (any row; question rows only), zeros without one."""
         second = self.index.second
-        best = np.zeros(n, dtype=np.float32)
-        asked_best = np.zeros(n, dtype=np.float32)
         if second is None or self.second_embedder is None or not len(second.vectors):
-            return best, asked_best
-        sims = second.vectors @ self.second_embedder.embed_queries([clean])[0]
-        best[:] = sims.min()
-        asked_best[:] = sims.min()
-        np.maximum.at(best, second.row_entry, sims)
-        asked = (second.row_kind == RowKind.QUESTION) | (second.row_kind == RowKind.KEYWORDS)
-        np.maximum.at(asked_best, second.row_entry[asked], sims[asked])
-        return best, asked_best
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+        return second.scores(self.second_embedder.embed_queries([clean])[0], n)
 
     def fuse(self, signals: Signals) -> np.ndarray:
         """The hand-weighted mean of the signals (the first-stage ranking)."""
@@ -268,7 +259,7 @@ class FaqSearcher:
         if not ranked:
             return [], 0.0
         candidates = np.array([i for i, _ in ranked], dtype=np.int64)
-        signals = self._adapted(signals, vector, candidates)
+        signals = self._second_stage(signals, vector, candidates)
         logits = self.ranker.reranker.logits(pair_features(signals, fused, candidates))
         order = np.argsort(-logits, kind="stable")
         shares = np.exp(logits - logits.max())

@@ -30,6 +30,12 @@ class Signals:
     # the best question or keywords row for the query vector moved by the ranker's query adapter (cosine;
     # knowledge.adapter); 0 without one, and for entries not reranked
     adapted_question: np.ndarray
+    # the question bank's vote for each candidate and its best neighbour-times-closeness (knowledge.bank); 0
+    # without a bank, and for entries not reranked
+    bank_vote: np.ndarray
+    bank_top: np.ndarray
+    bank_nearest: float = 0.0  # cosine of the nearest bank question (0 without a bank)
+    bank_outside: float = 0.0  # cosine of the nearest out-of-scope bank question (0 without a bank)
 
     def take(self, order: np.ndarray) -> Signals:
         """The same signals for the entries ``order`` only, in that order."""

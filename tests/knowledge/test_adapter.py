@@ -102,7 +102,7 @@ def test_the_searcher_scores_only_the_candidates_with_the_adapter(fixture_entrie
     signals, vector = searcher.signals_and_vector("住民票の写しがほしいです")
     assert vector is not None and not signals.adapted_question.any()  # the first stage does not use it
     candidates = np.array([0, 2])
-    adapted = searcher._adapted(signals, vector, candidates)
+    adapted = searcher._second_stage(signals, vector, candidates)
     rows, row_entry, row_kind = searcher.index.entry_rows(candidates)
     asked = row_kind <= 1
     expected = question_scores(vector[0], rows[asked], row_entry[asked], len(fixture_entries))

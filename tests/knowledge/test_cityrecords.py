@@ -6,23 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.adapter import QueryAdapter
-from knowledge.cityrecords import Adapters, City, adapted_for, adapter_city, collect, with_adapter
-from knowledge.embedders import HashingEmbedder
-from knowledge.evaluation import EvalQuery
+from knowledge.cityrecords import Adapters, adapter_city, with_adapter
 from knowledge.kb import FaqEntry
 from knowledge.ranker import ADAPTER_FEATURES, PAIR_FEATURES
-from knowledge.search import FaqSearcher
-
-
-def _records(entries: list[FaqEntry]) -> list:
-    queries = [EvalQuery(e.question, e.id, "formal") for e in entries] + [
-        EvalQuery("今日の天気は", "", "oos")
-    ]
-    return collect(FaqSearcher(HashingEmbedder()), City("x", entries, queries))
+from tests.support.records import records_of, three_cities
 
 
 def test_records_keep_the_query_vector_and_the_citys_question_rows(fixture_entries: list[FaqEntry]) -> None:
-    records = _records(fixture_entries)
+    records = records_of(fixture_entries)
     first = records[0]
     assert first.vector is not None and first.vector.shape == (256,)
     assert first.city_rows is not None and first.city_rows.ids == tuple(e.id for e in fixture_entries)
@@ -33,7 +24,7 @@ def test_records_keep_the_query_vector_and_the_citys_question_rows(fixture_entri
 
 
 def test_the_adapter_scores_fill_their_features_and_nothing_else(fixture_entries: list[FaqEntry]) -> None:
-    records = _records(fixture_entries)
+    records = records_of(fixture_entries)
     identity = QueryAdapter(np.zeros((256, 2), np.float32), np.zeros((2, 256), np.float32))
     column, gap = PAIR_FEATURES.index("adapted_question"), PAIR_FEATURES.index("adapted_question_gap")
     mine = [PAIR_FEATURES.index(f) for f in ADAPTER_FEATURES]
@@ -50,14 +41,9 @@ def test_the_adapter_scores_fill_their_features_and_nothing_else(fixture_entries
 def test_each_city_gets_an_adapter_fitted_without_it_and_without_the_held_one(
     fixture_entries: list[FaqEntry],
 ) -> None:
-    half = len(fixture_entries) // 2
-    by_city = {
-        "a": _records(fixture_entries[:half]),
-        "b": _records(fixture_entries[half:]),
-        "c": _records(fixture_entries),
-    }
+    by_city = three_cities(fixture_entries)
     adapters = Adapters(by_city)
-    adapted = adapted_for({k: v for k, v in by_city.items() if k != "c"}, adapters, "c")
+    adapted = adapters.applied({k: v for k, v in by_city.items() if k != "c"}, "c")
     assert adapters.without("a", "c").fitted_on == ["b"] and adapters.without("b", "c").fitted_on == ["a"]
     assert adapters.without("c").fitted_on == ["a", "b"] and adapters.without("c", "a") is adapters.without(
         "a", "c"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.crosscity import City, collect, fit, leave_one_out, score, worst
+from knowledge.crosscity import City, collect, fit, fit_shipped, for_model, leave_one_out, score, worst
 from knowledge.embedders import HashingEmbedder
 from knowledge.evaluation import EvalQuery
 from knowledge.kb import FaqEntry
@@ -25,10 +25,15 @@ def test_each_city_is_scored_by_a_model_fitted_without_it(fixture_entries: list[
     }
     searcher = FaqSearcher(HashingEmbedder())
     by_city = {name: collect(searcher, city) for name, city in cities.items()}
-    results = leave_one_out(by_city, "hashing-256")
+    results = leave_one_out(by_city, "hashing-256", bank=True)
     assert [base.name for base, _, _ in results] == ["a", "b", "c"]
     for base, learned, model in results:
         assert base.name not in model.fitted_on and len(model.fitted_on) == 2
+        assert (
+            model.bank is not None and model.bank.fitted_on == model.fitted_on
+        )  # the bank is built without it
+        # the city's records as the model searches (its own adapter and bank) score as the round scored them
+        assert score(base.name, for_model(by_city[base.name], model), model) == learned
         assert learned.in_scope == 2 * len(cities[base.name].entries) and learned.out_of_scope == 2
         assert learned.near_misses == 1
         assert learned.top1 >= 0.9  # the exact question ranks its entry first
@@ -37,3 +42,18 @@ def test_each_city_is_scored_by_a_model_fitted_without_it(fixture_entries: list[
     scores = [score(n, recs, full) for n, recs in by_city.items()]
     assert worst(scores).top1 == min(s.top1 for s in scores)
     assert worst(scores).answered_wrong == max(s.answered_wrong for s in scores)
+
+
+def test_a_fitted_model_carries_a_bank_of_every_city_when_asked(
+    fixture_entries: list[FaqEntry],
+) -> None:
+    half = len(fixture_entries) // 2
+    searcher = FaqSearcher(HashingEmbedder())
+    by_city = {
+        "a": collect(searcher, _city("a", fixture_entries[:half])),
+        "b": collect(searcher, _city("b", fixture_entries[half:])),
+    }
+    shipped = fit_shipped(by_city, "hashing-256", bank=True)
+    assert shipped.bank is not None and shipped.bank.fitted_on == ["a", "b"]
+    assert len(shipped.bank.questions) == 2 * len(fixture_entries) and len(shipped.bank.outside) == 4
+    assert fit_shipped(by_city, "hashing-256").bank is None  # optional

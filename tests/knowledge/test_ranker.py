@@ -34,12 +34,18 @@ def test_model_round_trips_through_its_file(tmp_path: Path) -> None:
 
 def test_a_model_fitted_on_other_features_is_not_used() -> None:
     n = len(PAIR_FEATURES)
+    m = len(QUERY_FEATURES)
     pairs = LogisticModel(list(PAIR_FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, 0.0)
     older = LogisticModel(list(PAIR_FEATURES[:-1]), [0.0] * (n - 1), [1.0] * (n - 1), [0.0] * (n - 1), 0.0)
+    shape = LogisticModel(list(QUERY_FEATURES), [0.0] * m, [1.0] * m, [0.0] * m, 0.0)
+    older_shape = LogisticModel(
+        list(QUERY_FEATURES[:-2]), [0.0] * (m - 2), [1.0] * (m - 2), [0.0] * (m - 2), 0.0
+    )
     embedder = HashingEmbedder()
-    assert RankerModel(embedder.name, pairs, pairs).fits(embedder, None)
-    assert not RankerModel(embedder.name, older, pairs).fits(embedder, None)
-    assert not RankerModel("another-model", pairs, pairs).fits(embedder, None)
+    assert RankerModel(embedder.name, pairs, shape).fits(embedder, None)
+    assert not RankerModel(embedder.name, older, shape).fits(embedder, None)
+    assert not RankerModel(embedder.name, pairs, older_shape).fits(embedder, None)  # a calibrator of before
+    assert not RankerModel("another-model", pairs, shape).fits(embedder, None)
 
 
 def test_the_shipped_model_names_every_feature_it_uses() -> None:

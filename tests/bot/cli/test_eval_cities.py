@@ -39,7 +39,7 @@ def test_every_city_is_scored_and_the_fitted_model_is_written(tmp_path: Path) ->
     cities = [_city(tmp_path / name, name[:2]) for name in ("alpha", "beta", "gamma")]
     model_file = tmp_path / "ranker.json"
     args = ["eval-cities", "--embedder", "hashing", "--second-embedder", "none", "--fit", str(model_file)]
-    args += ["--ablation"]
+    args += ["--ablation", "--bank"]
     cities_args = [arg for c in cities for arg in ("--city", str(c))]
     result = runner.invoke(cli, [*args, *cities_args], env={"COLUMNS": "300"})  # rich wraps narrow tables
     assert result.exit_code == 0, result.output
@@ -47,8 +47,11 @@ def test_every_city_is_scored_and_the_fitted_model_is_written(tmp_path: Path) ->
         assert name in result.output
     assert "answered-wrong" in result.output  # the curve
     assert "hand-tuned fusion" in result.output and "pairwise calibrator" in result.output  # the ablation
+    assert "question bank" in result.output
     model = RankerModel.load(model_file)
     assert model.fitted_on == ["alpha", "beta", "gamma"] and model.embedder == "hashing-256"
+    assert model.bank is not None and model.bank.fitted_on == model.fitted_on
+    assert (tmp_path / "ranker.bank.npz").exists()
     assert model.second_embedder == ""
 
 
