@@ -153,14 +153,32 @@ def tuning_material(searcher: FaqSearcher, city: City) -> TuningCity:
 # -- the query adapter, fitted without the city it scores ------------------------------------------------------
 
 
-def adapter_city(records: Sequence[QueryRecord]) -> AdapterCity | None:
-    """A city's records as the adapter's training material (None without embeddings)."""
+@dataclass(frozen=True)
+class _Embedded:
+    """A city's records that carry embeddings: all of them, the labelled in-scope ones, and the city's rows."""
+
+    usable: list[QueryRecord]
+    labelled: list[QueryRecord]
+    rows: CityRows
+    position: dict[str, int]  # entry id -> index in rows.ids
+
+
+def _embedded(records: Sequence[QueryRecord]) -> _Embedded | None:
     usable = [r for r in records if r.vector is not None and r.city_rows is not None]
     if not usable or usable[0].city_rows is None:
         return None
     rows = usable[0].city_rows
     position = {entry_id: n for n, entry_id in enumerate(rows.ids)}
     labelled = [r for r in usable if r.query.in_scope and r.query.expected_id in position]
+    return _Embedded(usable, labelled, rows, position)
+
+
+def adapter_city(records: Sequence[QueryRecord]) -> AdapterCity | None:
+    """A city's records as the adapter's training material (None without embeddings)."""
+    city = _embedded(records)
+    if city is None:
+        return None
+    rows, position, labelled = city.rows, city.position, city.labelled
     return AdapterCity(
         np.array([r.vector for r in labelled], dtype=np.float32).reshape(len(labelled), -1),
         np.array([position[r.query.expected_id] for r in labelled], dtype=np.int64),
@@ -234,15 +252,13 @@ class Adapters(WithoutCities[AdapterCity, QueryAdapter]):
 def bank_city(records: Sequence[QueryRecord]) -> BankCity | None:
     """A city's labelled questions and their right entries' vectors, and its out-of-scope questions' vectors, for
     the question bank (None without embeddings)."""
-    usable = [r for r in records if r.vector is not None and r.city_rows is not None]
-    if not usable or usable[0].city_rows is None:
+    city = _embedded(records)
+    if city is None:
         return None
-    rows = usable[0].city_rows
-    position = {entry_id: n for n, entry_id in enumerate(rows.ids)}
-    labelled = [r for r in usable if r.query.in_scope and r.query.expected_id in position]
-    entries = _entry_vectors(rows)
+    position, labelled = city.position, city.labelled
+    entries = _entry_vectors(city.rows)
     dim = entries.shape[1]
-    outside = [r.vector for r in usable if not r.query.in_scope]
+    outside = [r.vector for r in city.usable if not r.query.in_scope]
     return BankCity(
         np.array([r.vector for r in labelled], dtype=np.float32).reshape(len(labelled), dim),
         entries[[position[r.query.expected_id] for r in labelled]].reshape(len(labelled), dim),
