@@ -63,7 +63,7 @@ test: setup train ## the full suite: static checks, unit, storage (SQLite + Post
 	@bash scripts/test.sh
 
 lint: setup ## ruff + mypy
-	@$(VENV)/bin/ruff check bot knowledge actions channels tests && $(VENV)/bin/mypy bot knowledge channels
+	@$(VENV)/bin/ruff check bot knowledge actions channels tests && $(VENV)/bin/mypy bot knowledge channels actions
 
 bench: setup train ## benchmarks: latency, throughput, memory, search scaling (writes var/bench/results.json)
 	@$(VENV)/bin/python -m bench

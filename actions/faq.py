@@ -60,7 +60,7 @@ class ActionSearchFaq(RuntimeAction):
 
     def unknown(self, dispatcher: CollectingDispatcher, question: Question) -> None:
         """No reliable answer: say so, and where to ask."""
-        question.say(dispatcher, "unknown", self.rt.contact_text(), **self.rt.contact_fill())
+        question.say(dispatcher, "unknown", self.rt.contact_text(), None, **self.rt.contact_fill())
         dispatcher.utter_message(json_message=meta(fallback=True, kind="unknown"))
 
 
@@ -74,9 +74,8 @@ class ActionHumanContact(RuntimeAction):
         # A question NLU took for a request for a person, which the city's FAQ answers for sure: the answer
         # first, then the counter as asked (the turn stays an FAQ answer for statistics and feedback); when the
         # FAQ is torn, its close entries and then the counter.
-        if answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False, also=True):
-            dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())
-            return []
+        answered = answer_sure_or_offer(self.rt, dispatcher, tracker, offer=False, also=True)
         dispatcher.utter_message(response="utter_human_contact", **self.rt.contact_fill())
-        dispatcher.utter_message(json_message=meta(kind="human"))
+        if not answered:
+            dispatcher.utter_message(json_message=meta(kind="human"))
         return []

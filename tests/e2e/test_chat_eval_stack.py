@@ -1,13 +1,13 @@
 """End to end: every evaluation city asked through the launcher-started stack's chat API (`madoguchi eval-chat`),
 beside the FAQ engine on the same KB, on answered-right and right-answered-or-offered.
 
-Issue 14 asks for the chat API within 2 points of the engine on every city. Measured 2026-12-07 (session 13):
-answered-right within 0.0–1.2 points on every city, answered-or-offered within 0.0–2.5 (five cities of six
-within 2; the demo city 2.5). A topic action that answers its own way (area question, duty roster, sorting
-dictionary, department, counter) now offers the FAQ's close entries first when the search is torn. What it
-still loses are messages that start a report form (「どうろに あなが あいてる」) where the engine offered the
-FAQ's close entries, and a sorting-dictionary item whose FAQ entry the search is sure of but does not name it.
-The bars below guard against it getting worse.
+Issue 14 asks for the chat API within 2 points of the engine on every city. Measured 2026-12-07 (session 14,
+clean-clone CI run): answered-right within 0.0–0.6 points on every city, answered-or-offered within 0.0–1.9 (all
+six cities within 2; session 13: 1.2 and 2.5). A topic action that answers its own way (area question, duty
+roster, sorting dictionary, department, counter) offers the FAQ's close entries first when the search is torn, and
+a sorting-dictionary item that a sure FAQ entry names (in its question or its answer) gets that entry first. What
+it still loses are messages that start a report form (「どうろに あなが あいてる」) where the engine offered the
+FAQ's close entries. The bars below guard against it getting worse.
 
 The stack is this module's own (the run replaces its FAQ city by city, and one address sends every question,
 so the chat rate limit is lifted). The command runs as a subprocess with the stack's environment, as staff
@@ -32,8 +32,8 @@ from tests.e2e.stack_support import ACCESS_TOKEN, CHANNEL_SECRET, CLOCK
 # one stack start, then six cities: an FAQ index rebuild and ~400 questions each (about 1–4 min a city)
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.timeout(3600)]
 
-TARGET_GAP = 0.02  # issue 14 (not met on every city)
-MAX_GAP = {"answered_right": 0.03, "buttons_contain": 0.04}  # regression guard, measured ≤ 0.012 / 0.025
+TARGET_GAP = 0.02  # issue 14 (met on every city in session 14's run)
+MAX_GAP = {"answered_right": 0.03, "buttons_contain": 0.04}  # regression guard, measured ≤ 0.006 / 0.019
 LAST_REPORT = REPO_ROOT / "var" / "eval-chat" / "report.json"
 CITY_DIRS = sorted(p for p in (REPO_ROOT / "tests" / "eval" / "cities").iterdir() if (p / "faq.csv").exists())
 DEMO = "demo=" + ":".join(str(REPO_ROOT / p) for p in ("knowledge/data/faq.csv", "tests/eval/heldout.csv"))
