@@ -31,6 +31,7 @@ from bot.storage.all_models import metadata
 from bot.storage.line_inbox import LineInboxRow
 from bot.storage.models import Message
 from channels.line.signature import sign
+from channels.web.ratelimit import AUX_FACTOR, IP_FACTOR, RateLimiter, WebLimits
 
 HOSTILE_REQUESTS = 1000
 LIMIT = 5  # chat_rate_per_minute in these tests: 5 per sender, 4 x 5 per address, 10 x 5 for helpers
@@ -175,6 +176,14 @@ def hostile_webhooks(rng: random.Random) -> Iterator[tuple[str, str, bytes, dict
 def gateway(tmp_path: Path) -> Iterator[tuple[FastAPI, EchoRasa]]:
     rasa = EchoRasa()
     app = make_gateway(gateway_settings(tmp_path / "var", chat_rate_per_minute=LIMIT), rasa)
+    # The buckets' clock stands still: "N allowed, then 429" must not depend on how fast the machine sends N
+    # (a loaded CI machine took over 1.2 s for 51 requests, and the helpers' bucket refilled one token).
+    stopped = lambda: 0.0  # noqa: E731
+    app.state.web_rate_limits = WebLimits(
+        sender=RateLimiter(LIMIT, clock=stopped),
+        ip=RateLimiter(LIMIT * IP_FACTOR, clock=stopped),
+        aux_ip=RateLimiter(LIMIT * AUX_FACTOR, clock=stopped),
+    )
     yield app, rasa
     app.state.services.engine.dispose()
 
