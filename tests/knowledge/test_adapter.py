@@ -11,8 +11,9 @@ import pytest
 from knowledge.adapter import AdapterCity, QueryAdapter, fit_adapter, question_scores
 from knowledge.embedders import HashingEmbedder
 from knowledge.kb import FaqEntry
-from knowledge.ranker import PAIR_FEATURES, QUERY_FEATURES, LogisticModel, RankerModel, adapter_path
+from knowledge.ranker import RankerModel, adapter_path
 from knowledge.search import FaqSearcher
+from tests.support.ranker import fused_only_model
 
 DIM = 32
 
@@ -72,32 +73,23 @@ def test_no_labelled_question_is_a_clear_error() -> None:
         fit_adapter([empty])
 
 
-def _model(adapter: QueryAdapter | None) -> RankerModel:
-    n, m = len(PAIR_FEATURES), len(QUERY_FEATURES)
-    weights = [0.0] * n
-    weights[PAIR_FEATURES.index("fused")] = 10.0
-    reranker = LogisticModel(list(PAIR_FEATURES), [0.0] * n, [1.0] * n, weights, 0.0)
-    calibrator = LogisticModel(list(QUERY_FEATURES), [0.0] * m, [1.0] * m, [0.0] * m, 8.0)
-    return RankerModel("hashing-256", reranker, calibrator, answer_at=0.9, choose_at=0.01, adapter=adapter)
-
-
 def test_the_adapter_is_saved_beside_the_ranker_and_loaded_with_it(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     adapter = QueryAdapter(
         rng.normal(size=(256, 3)).astype(np.float32), rng.normal(size=(3, 256)).astype(np.float32), ["x"]
     )
-    _model(adapter).save(tmp_path / "ranker.json")
+    fused_only_model(adapter).save(tmp_path / "ranker.json")
     assert adapter_path(tmp_path / "ranker.json") == tmp_path / "ranker.adapter.npz"
     loaded = RankerModel.load(tmp_path / "ranker.json")
     assert loaded.adapter is not None and loaded.adapter.fitted_on == ["x"]
     np.testing.assert_array_equal(loaded.adapter.down, adapter.down)
-    _model(None).save(tmp_path / "plain.json")
+    fused_only_model().save(tmp_path / "plain.json")
     assert RankerModel.load(tmp_path / "plain.json").adapter is None
 
 
 def test_the_searcher_scores_only_the_candidates_with_the_adapter(fixture_entries: list[FaqEntry]) -> None:
     identity = QueryAdapter(np.zeros((256, 2), np.float32), np.zeros((2, 256), np.float32))
-    searcher = FaqSearcher(HashingEmbedder(), ranker=_model(identity))
+    searcher = FaqSearcher(HashingEmbedder(), ranker=fused_only_model(identity))
     searcher.rebuild(fixture_entries)
     signals, vector = searcher.signals_and_vector("住民票の写しがほしいです")
     assert vector is not None and not signals.adapted_question.any()  # the first stage does not use it

@@ -17,12 +17,11 @@ from knowledge.kb import FaqEntry
 from knowledge.ranker import (
     BANK_FEATURES,
     PAIR_FEATURES,
-    QUERY_FEATURES,
-    LogisticModel,
     RankerModel,
     bank_path,
 )
 from knowledge.search import FaqSearcher
+from tests.support.ranker import fused_only_model
 from tests.support.records import records_of, three_cities
 
 DIM = 16
@@ -79,24 +78,15 @@ def test_an_entry_is_its_own_question_row_or_else_all_its_rows() -> None:
     assert not vectors[2].any()  # entry 3 has no row among these
 
 
-def _model(bank: QuestionBank | None) -> RankerModel:
-    n, m = len(PAIR_FEATURES), len(QUERY_FEATURES)
-    weights = [0.0] * n
-    weights[PAIR_FEATURES.index("fused")] = 10.0
-    reranker = LogisticModel(list(PAIR_FEATURES), [0.0] * n, [1.0] * n, weights, 0.0)
-    calibrator = LogisticModel(list(QUERY_FEATURES), [0.0] * m, [1.0] * m, [0.0] * m, 8.0)
-    return RankerModel("hashing-256", reranker, calibrator, answer_at=0.9, choose_at=0.01, bank=bank)
-
-
 def test_the_bank_is_saved_beside_the_ranker_in_half_precision_and_loaded_with_it(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     bank = fit_bank([BankCity(rng.normal(size=(5, 256)), rng.normal(size=(5, 256)))], ["x"])
-    _model(bank).save(tmp_path / "ranker.json")
+    fused_only_model(bank=bank).save(tmp_path / "ranker.json")
     assert bank_path(tmp_path / "ranker.json") == tmp_path / "ranker.bank.npz"
     loaded = RankerModel.load(tmp_path / "ranker.json")
     assert loaded.bank is not None and loaded.bank.fitted_on == ["x"]
     np.testing.assert_allclose(loaded.bank.questions, bank.questions, atol=2e-3)
-    _model(None).save(tmp_path / "plain.json")
+    fused_only_model().save(tmp_path / "plain.json")
     assert RankerModel.load(tmp_path / "plain.json").bank is None
 
 
@@ -138,7 +128,9 @@ def test_the_searcher_scores_only_the_candidates_with_the_bank(fixture_entries: 
     vectors = HashingEmbedder().embed_queries([e.question for e in fixture_entries])
     rows, row_entry, row_kind = searcher.index.entry_rows(np.arange(len(fixture_entries)))
     entries = entry_vectors(rows, row_entry, row_kind, np.arange(len(fixture_entries)))
-    searcher = FaqSearcher(HashingEmbedder(), ranker=_model(fit_bank([BankCity(vectors, entries)])))
+    searcher = FaqSearcher(
+        HashingEmbedder(), ranker=fused_only_model(bank=fit_bank([BankCity(vectors, entries)]))
+    )
     searcher.rebuild(fixture_entries)
     signals, vector = searcher.signals_and_vector("住民票の写しがほしいです")
     assert vector is not None and not signals.bank_vote.any()  # the first stage does not use it
