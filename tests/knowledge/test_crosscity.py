@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from knowledge.crosscity import City, collect, fit, fit_shipped, for_model, leave_one_out, score, worst
+import numpy as np
+
+from knowledge.crosscity import (
+    City,
+    _decide,
+    collect,
+    fit,
+    fit_shipped,
+    for_model,
+    leave_one_out,
+    query_features,
+    score,
+    worst,
+)
 from knowledge.embedders import HashingEmbedder
 from knowledge.evaluation import EvalQuery
-from knowledge.kb import FaqEntry
+from knowledge.kb import FaqEntry, active_entries
 from knowledge.search import FaqSearcher
 
 
@@ -57,3 +70,30 @@ def test_a_fitted_model_carries_a_bank_of_every_city_when_asked(
     assert shipped.bank is not None and shipped.bank.fitted_on == ["a", "b"]
     assert len(shipped.bank.questions) == 2 * len(fixture_entries) and len(shipped.bank.outside) == 4
     assert fit_shipped(by_city, "hashing-256").bank is None  # optional
+
+
+def test_the_records_rank_and_judge_as_the_searcher_does_with_the_same_model(
+    fixture_entries: list[FaqEntry],
+) -> None:
+    """The figures are computed on records (collect, then the adapter's and the bank's features added to them);
+    a resident is answered by the searcher (second_stage_signals). Both must give each question the same ranking
+    and the same probability, or the figures describe another bot."""
+    shown = active_entries(fixture_entries)  # collect ranks every entry; the searcher only those shown today
+    half = len(shown) // 2
+    cities = {"a": _city("a", shown[:half]), "b": _city("b", shown[half:])}
+    by_city = {name: collect(FaqSearcher(HashingEmbedder()), city) for name, city in cities.items()}
+    model = fit_shipped(by_city, "hashing-256", bank=True)
+    assert model.adapter is not None and model.bank is not None
+    live = FaqSearcher(HashingEmbedder(), ranker=model)
+    assert live.ranker is model
+    live.rebuild(cities["b"].entries)
+    for r in for_model(by_city["b"], model):
+        _, _, ranking = _decide(r, model)
+        logits = model.reranker.logits(r.pairs)
+        order = np.argsort(-logits, kind="stable")
+        p = model.calibrator.probability(
+            query_features(r.signals, logits, order, np.arange(len(r.pairs)))[None]
+        )
+        hits, p_live = live._learned(r.query.text, None)
+        assert [h.faq_id for h in hits] == ranking, r.query.text
+        assert abs(p_live - float(p[0])) < 1e-6, r.query.text
